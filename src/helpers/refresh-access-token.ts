@@ -1,0 +1,53 @@
+import type { HttpOptions } from '../http/options.js';
+import type { UserToken } from '../tokens/user-token.js';
+import { requireText } from './require-text.js';
+import { requestUserToken } from './token-endpoint.js';
+
+/**
+ * Gets a new access token for a user token's refresh token. Always store the returned
+ * `refreshToken`: public clients' refresh tokens work only once.
+ *
+ * Python: `refresh_access_token(refresh_token, app_id, app_secret)`, which returned the pair
+ * `(access_token, refresh_token)`; the result here destructures the same way.
+ *
+ * @param refreshToken - The current refresh token.
+ * @param appId - The client id of the app the token belongs to.
+ * @param appSecret - The app's client secret; omit it for a public client (device code tokens).
+ * @param options - Where and how to call Twitch.
+ * @returns The new token; `const [accessToken, refreshToken] = …` works too.
+ * @throws {@link InvalidRefreshTokenError} when Twitch refuses the refresh token (400): ask the user to log in again.
+ * @throws {@link UnauthorizedError} when Twitch refuses the app's credentials (401, 403).
+ * @throws {@link TwitchNetworkError}, {@link TwitchBackendError}, {@link TwitchRateLimitError} when retries ran out.
+ *
+ * @example
+ * ```ts
+ * const [accessToken, refreshToken] = await refreshAccessToken(storedRefreshToken, appId, appSecret);
+ * ```
+ */
+export function refreshAccessToken(
+  refreshToken: string,
+  appId: string,
+  appSecret?: string,
+  options?: HttpOptions,
+): Promise<UserToken>;
+/** A public client's refresh: no secret. */
+export function refreshAccessToken(refreshToken: string, appId: string, options?: HttpOptions): Promise<UserToken>;
+export async function refreshAccessToken(
+  refreshToken: string,
+  appId: string,
+  appSecretOrOptions?: string | HttpOptions,
+  maybeOptions?: HttpOptions,
+): Promise<UserToken> {
+  const [appSecret, options] =
+    typeof appSecretOrOptions === 'object' ? [undefined, appSecretOrOptions] : [appSecretOrOptions, maybeOptions];
+  return requestUserToken(
+    'refresh_token',
+    {
+      client_id: requireText(appId, 'appId'),
+      client_secret: appSecret === undefined ? undefined : requireText(appSecret, 'appSecret'),
+      grant_type: 'refresh_token',
+      refresh_token: requireText(refreshToken, 'refreshToken'),
+    },
+    options,
+  );
+}

@@ -1,0 +1,232 @@
+import { setImmediate as nextLoopTurn, setTimeout as sleep } from 'node:timers/promises';
+import { TwitchBackendError } from '../errors/twitch-backend-error.js';
+import { TwitchNetworkError } from '../errors/twitch-network-error.js';
+import { TwitchRateLimitError } from '../errors/twitch-rate-limit-error.js';
+import { UnexpectedResponseError } from '../errors/unexpected-response-error.js';
+import { VERSION } from '../version.js';
+import { backoffDelayMs, requestedWaitMs } from './backoff.js';
+import type { FetchInit, HttpOptions, ResponseLike } from './options.js';
+import { parseBody, type ParsedBody } from './parse-body.js';
+import { resolveHttpSettings, type HttpSettings } from './settings.js';
+import { loadUndici } from './undici-runtime.js';
+
+/** One call to the identity service. @internal */
+export interface TwitchCall {
+  readonly method: 'GET' | 'POST';
+  /** The endpoint's path below the base URL, e.g. `/token`. */
+  readonly path: `/${string}`;
+  /** The form fields of a POST; `undefined` values are left out. Secrets go here, never in a URL. */
+  readonly form?: Readonly<Record<string, string | undefined>>;
+  /** The `Authorization` header's value. */
+  readonly authorization?: string;
+}
+
+/** Twitch's answer to a call, when it is not a transient failure. @internal */
+export interface TwitchReply {
+  readonly status: number;
+  /** `METHOD /path`, for error messages. */
+  readonly endpoint: string;
+  readonly body: ParsedBody;
+  /** When the answering attempt was sent (epoch ms): a token's lifetime counts from here. */
+  readonly sentAt: number;
+}
+
+/** Twitch sends a few hundred bytes; anything past this is not an answer from Twitch. */
+const MAX_BODY_BYTES = 1 << 20;
+
+const USER_AGENT = `twitchapi-oauth/${VERSION}`;
+
+/** The abort reason of an attempt that ran out of time. */
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * Sends a call to the identity service: the one place where this library does HTTP.
+ *
+ * Retries transient failures (connection errors, timeouts, 5xx, 429) with backoff and returns
+ * every other answer, 4xx included, for the caller to interpret. Throws `TwitchNetworkError`,
+ * `TwitchBackendError` or `TwitchRateLimitError` when the retries run out, and the signal's reason
+ * when the caller aborts. @internal
+ */
+export async function callTwitch(call: TwitchCall, options?: HttpOptions): Promise<TwitchReply> {
+  const settings = resolveHttpSettings(options);
+  const endpoint = `${call.method} ${call.path}`;
+  const url = settings.baseUrl + call.path;
+  const init = await buildInit(call, settings);
+  const send = settings.fetch ?? (await loadUndici()).fetch;
+
+  for (let attempt = 1; ; attempt++) {
+    settings.signal?.throwIfAborted();
+    const sentAt = Date.now();
+    const outcome = await attemptOnce(send, url, init, settings);
+    if ('status' in outcome && !isTransientStatus(outcome.status)) {
+      if (outcome.status >= 300 && outcome.status < 400) {
+        throw new UnexpectedResponseError({
+          status: outcome.status,
+          endpoint,
+          problem: 'it is a redirect, which this library never follows because it could carry a secret elsewhere',
+        });
+      }
+      // undici's pool counts a connection as busy until the event loop's check phase after its
+      // response (it validates idle sockets there). A caller's next call made before then would
+      // open a second connection; one turn of the loop lets sequential calls share one.
+      await nextLoopTurn();
+      return { status: outcome.status, endpoint, body: outcome.body, sentAt };
+    }
+
+    const requestedMs = 'status' in outcome ? outcome.requestedWaitMs : undefined;
+    const retriesLeft = attempt <= settings.retryLimit;
+    const waitMs = requestedMs ?? backoffDelayMs(attempt, settings.baseDelayMs, settings.maxDelayMs);
+    if (!retriesLeft || waitMs > settings.maxDelayMs) {
+      throw await finalFailure(outcome, { endpoint, url, attempts: attempt, timeoutMs: settings.timeoutMs });
+    }
+    try {
+      await sleep(waitMs, undefined, settings.signal === undefined ? {} : { signal: settings.signal });
+    } catch (error) {
+      throw settings.signal?.reason ?? error;
+    }
+  }
+}
+
+/** What one attempt produced: an answer, or a failure to get one. */
+type AttemptOutcome =
+  | { readonly status: number; readonly body: ParsedBody; readonly requestedWaitMs: number | undefined }
+  | { readonly failure: 'timeout' | 'network'; readonly cause: unknown };
+
+async function attemptOnce(
+  send: NonNullable<HttpSettings['fetch']>,
+  url: string,
+  init: Omit<FetchInit, 'signal'>,
+  settings: HttpSettings,
+): Promise<AttemptOutcome> {
+  const { signal } = settings;
+  // One controller per attempt: a timeout aborts this attempt only, the caller's signal all of them.
+  // (AbortSignal.any/timeout would do, but leak listeners on long-lived signals in Node 20.)
+  const attempt = new AbortController();
+  const timer =
+    settings.timeoutMs > 0
+      ? setTimeout(() => {
+          attempt.abort(TIMED_OUT);
+        }, settings.timeoutMs)
+      : undefined;
+  const forwardAbort = (): void => {
+    attempt.abort(signal?.reason);
+  };
+  signal?.addEventListener('abort', forwardAbort, { once: true });
+  try {
+    const response = await send(url, { ...init, signal: attempt.signal });
+    const body = await readBody(response);
+    return { status: response.status, body, requestedWaitMs: requestedWaitMs(response.headers) };
+  } catch (error) {
+    if (signal?.aborted === true) throw signal.reason;
+    return { failure: attempt.signal.reason === TIMED_OUT ? 'timeout' : 'network', cause: error };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', forwardAbort);
+  }
+}
+
+async function buildInit(call: TwitchCall, settings: HttpSettings): Promise<Omit<FetchInit, 'signal'>> {
+  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
+  if (call.authorization !== undefined) headers['authorization'] = call.authorization;
+  let body: string | undefined;
+  if (call.form !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = encodeForm(call.form);
+  }
+  // The caller's dispatcher goes to whichever fetch is used; without one, undici's fetch gets the
+  // shared Agent, and a caller's own fetch keeps its own defaults.
+  const dispatcher = settings.dispatcher ?? (settings.fetch === undefined ? (await loadUndici()).agent : undefined);
+  return {
+    method: call.method,
+    headers,
+    redirect: 'manual',
+    ...(body === undefined ? {} : { body }),
+    ...(dispatcher === undefined ? {} : { dispatcher }),
+  };
+}
+
+/** `application/x-www-form-urlencoded`, leaving out absent fields. @internal */
+export function encodeForm(form: Readonly<Record<string, string | undefined>>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(form)) {
+    if (value !== undefined) params.append(name, value);
+  }
+  return params.toString();
+}
+
+/** Reads at most {@link MAX_BODY_BYTES}, so a broken or hostile server cannot exhaust memory. */
+async function readBody(response: ResponseLike): Promise<ParsedBody> {
+  const { body } = response;
+  if (body === null) return parseBody('');
+  if (Number(response.headers.get('content-length')) > MAX_BODY_BYTES) {
+    await body.cancel();
+    return { kind: 'too-large' };
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) return { kind: 'too-large' }; // leaving the loop cancels the stream
+    chunks.push(chunk);
+  }
+  return parseBody(Buffer.concat(chunks, size).toString('utf8'));
+}
+
+function isTransientStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/** The error for a call whose retries ran out. */
+async function finalFailure(
+  outcome: AttemptOutcome,
+  context: { endpoint: string; url: string; attempts: number; timeoutMs: number },
+): Promise<Error> {
+  const { endpoint, attempts } = context;
+  if ('status' in outcome) {
+    const { twitchMessageOf } = await import('../wire/error-body.js');
+    const twitchMessage = twitchMessageOf(outcome.body);
+    if (outcome.status === 429) {
+      return new TwitchRateLimitError({
+        status: 429,
+        twitchMessage,
+        endpoint,
+        attempts,
+        retryAfterMs: outcome.requestedWaitMs,
+      });
+    }
+    return new TwitchBackendError({ status: outcome.status, twitchMessage, endpoint, attempts });
+  }
+  const code = errorCode(outcome.cause);
+  return new TwitchNetworkError({
+    endpoint,
+    origin: new URL(context.url).origin,
+    attempts,
+    timeoutMs: outcome.failure === 'timeout' ? context.timeoutMs : undefined,
+    code,
+    transient: !isCertificateFailure(code),
+    cause: outcome.cause,
+  });
+}
+
+/** The system error code behind a failed fetch (`ECONNREFUSED`, …), looking through `cause`s. */
+function errorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current !== undefined && depth < 5; depth++) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string') return code;
+    current = cause;
+  }
+  return undefined;
+}
+
+function isCertificateFailure(code: string | undefined): boolean {
+  return (
+    code !== undefined &&
+    (code.startsWith('ERR_TLS_CERT') ||
+      code.startsWith('CERT_') ||
+      code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+      code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
+      code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
+      code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')
+  );
+}

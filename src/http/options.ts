@@ -1,0 +1,77 @@
+import type { ReadableStream } from 'node:stream/web';
+import type { Dispatcher } from 'undici';
+
+/** The identity service's base URL, the default of {@link HttpOptions.authBaseUrl}. */
+export const TWITCH_AUTH_BASE_URL = 'https://id.twitch.tv/oauth2';
+
+/**
+ * A `fetch` this library can call: the global one, undici's, or a wrapper (MSW, a tracer).
+ * Only the parts of the Fetch API the library uses are required.
+ */
+export type FetchLike = (url: string, init: FetchInit) => Promise<ResponseLike>;
+
+/**
+ * What this library passes to a {@link FetchLike}. When a `dispatcher` option is given, it is
+ * passed along too (undici's and Node's `fetch` read it).
+ */
+export interface FetchInit {
+  readonly method: 'GET' | 'POST';
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly signal: AbortSignal;
+  // A redirect could carry a client secret to another host: never follow one.
+  readonly redirect: 'manual';
+}
+
+/** The parts of a Fetch API `Response` this library reads. */
+export interface ResponseLike {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
+/** How transient failures are retried. */
+export interface RetryOptions {
+  /**
+   * How many times a transient failure (connection error, timeout, 5xx, 429) is retried.
+   * `0` turns retrying off. Default: `2`, so a call is tried at most 3 times.
+   */
+  readonly limit?: number;
+  /** The first retry's delay; each further retry doubles it, with full jitter. Default: `250` ms. */
+  readonly baseDelayMs?: number;
+  /**
+   * The longest a single wait may be. When Twitch asks (`Retry-After`, `Ratelimit-Reset`) to wait
+   * longer than this, the call fails at once with a `TwitchRateLimitError` saying how long to wait.
+   * Default: `10_000` ms.
+   */
+  readonly maxDelayMs?: number;
+}
+
+/**
+ * Options every call to Twitch accepts: the last argument of each helper, and of the classes
+ * that call Twitch.
+ */
+export interface HttpOptions {
+  /**
+   * The identity service's base URL, to use the twitch CLI's mock API
+   * (`http://localhost:8080/auth`), the bundled fake (`twitchapi-oauth/testing`) or a gateway.
+   * Default: `https://id.twitch.tv/oauth2`.
+   */
+  readonly authBaseUrl?: string;
+  /**
+   * An undici dispatcher for the requests, e.g. a `ProxyAgent` or an `Agent` with a custom CA.
+   * Default: one keep-alive `Agent` shared by every call of this library.
+   */
+  readonly dispatcher?: Dispatcher;
+  /**
+   * The `fetch` to send requests with, e.g. `globalThis.fetch` so that request-mocking tools such
+   * as MSW see them. Default: undici's `fetch` on the shared `Agent`.
+   */
+  readonly fetch?: FetchLike;
+  /** Cancels the call, including retries and waits between them; it rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** The time limit of each attempt, in milliseconds; `0` for none. Default: `10_000`. */
+  readonly timeoutMs?: number;
+  /** How transient failures are retried: a {@link RetryOptions}, or just its `limit`. Default: 2 retries. */
+  readonly retry?: number | RetryOptions;
+}

@@ -1,0 +1,376 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FakeIdentity, type Answer, type Lifetimes } from './identity.js';
+import {
+  DEMO_APP,
+  DEMO_PUBLIC_APP,
+  DEMO_USER,
+  type AuthorizeMode,
+  type FakeApp,
+  type FakeFault,
+  type FakeUser,
+  type RecordedRequest,
+} from './model.js';
+
+/** Options of {@link startFakeTwitch}; every one has a default. */
+export interface FakeTwitchOptions {
+  /** The registered apps. Default: {@link DEMO_APP} and {@link DEMO_PUBLIC_APP}. */
+  readonly apps?: readonly FakeApp[];
+  /** The users; the first one is logged in. Default: {@link DEMO_USER}. */
+  readonly users?: readonly FakeUser[];
+  /** How `/authorize` decides. Default: `'auto'`. */
+  readonly authorize?: AuthorizeMode;
+  /** Token and code lifetimes; see {@link Lifetimes}. */
+  readonly lifetimes?: Partial<Lifetimes>;
+  /** The fake's clock, in epoch ms. Default: `Date.now` (which vitest's fake timers control). */
+  readonly now?: () => number;
+  /** The address to listen on. Default: `127.0.0.1`. */
+  readonly host?: string;
+  /** The port to listen on. Default: `0`, a free port. */
+  readonly port?: number;
+  /** How long idle keep-alive connections stay open, in ms. Default: `5000`, as Node's servers. */
+  readonly keepAliveTimeoutMs?: number;
+}
+
+const DEFAULT_LIFETIMES: Lifetimes = {
+  userTokenSeconds: 14_124,
+  appTokenSeconds: 5_011_271,
+  deviceCodeSeconds: 1800,
+  deviceIntervalSeconds: 5,
+};
+
+/** A fault with its remaining count. */
+interface ArmedFault {
+  readonly fault: FakeFault;
+  remaining: number;
+}
+
+/** The base paths the fake serves: Twitch's, and the twitch CLI mock API's. */
+const BASE_PATHS = ['/oauth2', '/auth'] as const;
+
+/**
+ * A fake Twitch identity service on `node:http`, speaking Twitch's exact bodies, for tests and
+ * offline development. Start one with {@link startFakeTwitch}.
+ */
+export class FakeTwitch {
+  /** The base URL to pass as `authBaseUrl`, e.g. `http://127.0.0.1:41234/oauth2`. */
+  readonly authBaseUrl: string;
+  /** The server's origin, e.g. `http://127.0.0.1:41234`. */
+  readonly origin: string;
+  /** Apps, users, codes and tokens; see {@link FakeIdentity}. */
+  readonly identity: FakeIdentity;
+
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  readonly #requests: RecordedRequest[] = [];
+  readonly #faults: ArmedFault[] = [];
+  readonly #now: () => number;
+  /** Aborted by close(), so that delayed answers do not keep the process alive. */
+  readonly #closing = new AbortController();
+  #connections = 0;
+
+  /** @internal Use {@link startFakeTwitch}. */
+  constructor(server: Server, identity: FakeIdentity, now: () => number) {
+    const { address, family, port } = server.address() as AddressInfo;
+    const host = family === 'IPv6' ? `[${address}]` : address;
+    this.origin = `http://${host}:${String(port)}`;
+    this.authBaseUrl = `${this.origin}/oauth2`;
+    this.identity = identity;
+    this.#server = server;
+    this.#now = now;
+    server.on('connection', (socket: Socket) => {
+      this.#connections += 1;
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      this.#handle(request, response).catch((error: unknown) => {
+        // A bug in the fake must show up in the test that hit it, not crash the test process.
+        if (!response.headersSent) {
+          response.writeHead(500, { 'content-type': 'text/plain' }).end(`fake Twitch failed: ${String(error)}`);
+        }
+      });
+    });
+  }
+
+  /** Every request received so far, oldest first. */
+  get requests(): readonly RecordedRequest[] {
+    return this.#requests;
+  }
+
+  /** How many TCP connections clients have opened to the fake. */
+  get connectionCount(): number {
+    return this.#connections;
+  }
+
+  /** How many connections are open now. */
+  get openConnections(): number {
+    return this.#sockets.size;
+  }
+
+  /** The requests to one endpoint, e.g. `requestsTo('/token')`. */
+  requestsTo(endpoint: string): RecordedRequest[] {
+    return this.#requests.filter((request) => request.endpoint === endpoint);
+  }
+
+  /** Forgets the recorded requests and the connection count (not the apps, users or tokens). */
+  clearRecords(): void {
+    this.#requests.length = 0;
+    this.#connections = 0;
+  }
+
+  /**
+   * Injects a fault; faults apply in the order given. Returns a handle telling how many times it
+   * has not fired yet.
+   *
+   * @example
+   * ```ts
+   * fake.injectFault({ endpoint: '/token', status: 503, times: 2 }); // two failures, then success
+   * ```
+   */
+  injectFault(fault: FakeFault): { readonly remaining: number } {
+    const armed: ArmedFault = { fault, remaining: fault.times ?? 1 };
+    this.#faults.push(armed);
+    return {
+      get remaining() {
+        return armed.remaining;
+      },
+    };
+  }
+
+  /** Removes every fault not yet used up. */
+  clearFaults(): void {
+    this.#faults.length = 0;
+  }
+
+  /**
+   * Mints a user token as if the user had logged in, for tests that start from a token.
+   * Default app: {@link DEMO_APP}; default user: the logged-in one.
+   */
+  issueUserToken(input: { clientId?: string; userId?: string; scopes?: readonly string[] } = {}): {
+    accessToken: string;
+    refreshToken: string;
+    expiresIn: number;
+    scopes: string[];
+  } {
+    const body = this.identity.mintUserToken(
+      input.clientId ?? this.#firstAppId(),
+      input.userId ?? this.identity.loggedInUserId,
+      input.scopes ?? [],
+    ) as { access_token: string; refresh_token: string; expires_in: number; scope: string[] };
+    return {
+      accessToken: body.access_token,
+      refreshToken: body.refresh_token,
+      expiresIn: body.expires_in,
+      scopes: body.scope,
+    };
+  }
+
+  /** Stops the server, closing every connection (idle, busy or delayed). */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    const closed = new Promise<void>((resolve) => {
+      this.#server.close(() => {
+        resolve();
+      });
+    });
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
+  }
+
+  /** `await using fake = await startFakeTwitch()` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #firstAppId(): string {
+    const [first] = this.identity.apps.keys();
+    if (first === undefined) throw new TypeError('The fake has no registered app.');
+    return first;
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const target = new URL(request.url ?? '/', this.origin);
+    const base = BASE_PATHS.find((path) => target.pathname === path || target.pathname.startsWith(`${path}/`));
+    const endpoint = base === undefined ? target.pathname : target.pathname.slice(base.length) || '/';
+    const body = await readRequestBody(request);
+    const form = (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+      ? Object.fromEntries(new URLSearchParams(body))
+      : {};
+    this.#requests.push({
+      method: request.method ?? 'GET',
+      endpoint,
+      url: request.url ?? '/',
+      query: Object.fromEntries(target.searchParams),
+      headers: { ...request.headers },
+      form,
+      body,
+      connection: this.#connectionNumber(request.socket),
+      receivedAt: this.#now(),
+    });
+
+    const fault = this.#takeFault(endpoint, request.method ?? 'GET');
+    if (fault?.delayMs !== undefined) {
+      try {
+        await sleep(fault.delayMs, undefined, { signal: this.#closing.signal });
+      } catch {
+        return; // closing: the socket is being destroyed
+      }
+    }
+    if (fault?.reset === true) {
+      request.socket.destroy();
+      return;
+    }
+    if (fault?.oversizeBody === true) {
+      await writeOversizeBody(response, fault.status ?? 200);
+      return;
+    }
+    if (fault !== undefined && (fault.status !== undefined || fault.body !== undefined)) {
+      const status = fault.status ?? 200;
+      const text = fault.body ?? JSON.stringify({ status, message: statusText(status) });
+      response.writeHead(status, { 'content-type': 'application/json', ...fault.headers }).end(text);
+      return;
+    }
+    send(response, this.#answer(request.method ?? 'GET', endpoint, target, form, request, base ?? ''));
+  }
+
+  #answer(
+    method: string,
+    endpoint: string,
+    target: URL,
+    form: Record<string, string>,
+    request: IncomingMessage,
+    base: string,
+  ): Answer {
+    const query = Object.fromEntries(target.searchParams);
+    const authorization = request.headers.authorization;
+    const route = `${method} ${endpoint}`;
+    switch (route) {
+      case 'GET /authorize':
+        return this.identity.authorize(query, `${base}/authorize`);
+      case 'POST /authorize':
+        return this.identity.decideConsent(form);
+      case 'POST /token':
+        return this.identity.token(form);
+      case 'GET /validate':
+        return this.identity.validate(authorization);
+      case 'POST /revoke':
+        return this.identity.revoke(form);
+      case 'GET /userinfo':
+        return this.identity.userInfo(authorization, this.authBaseUrl);
+      case 'POST /device':
+        return this.identity.device(form, `${this.origin}${base}/activate`);
+      case 'GET /activate':
+        return this.identity.activation(query['device-code'] ?? '', `${base}/activate`);
+      case 'POST /activate':
+        return this.identity.decideActivation(form);
+      default:
+        return { status: 404, json: { status: 404, message: 'Not Found' } };
+    }
+  }
+
+  #takeFault(endpoint: string, method: string): FakeFault | undefined {
+    const armed = this.#faults.find(
+      ({ fault, remaining }) =>
+        remaining > 0 &&
+        (fault.endpoint === undefined || fault.endpoint === endpoint) &&
+        (fault.method === undefined || fault.method === method),
+    );
+    if (armed === undefined) return undefined;
+    armed.remaining -= 1;
+    return armed.fault;
+  }
+
+  readonly #socketNumbers = new WeakMap<Socket, number>();
+
+  #connectionNumber(socket: Socket): number {
+    let number = this.#socketNumbers.get(socket);
+    if (number === undefined) {
+      number = this.#connections;
+      this.#socketNumbers.set(socket, number);
+    }
+    return number;
+  }
+}
+
+/**
+ * Starts a fake Twitch identity service on 127.0.0.1 (a free port by default).
+ *
+ * @example
+ * ```ts
+ * const fake = await startFakeTwitch();
+ * const token = await refreshAccessToken(refresh, DEMO_APP.clientId, DEMO_APP.clientSecret, {
+ *   authBaseUrl: fake.authBaseUrl,
+ * });
+ * await fake.close();
+ * ```
+ */
+export async function startFakeTwitch(options: FakeTwitchOptions = {}): Promise<FakeTwitch> {
+  const now = options.now ?? Date.now;
+  const identity = new FakeIdentity({
+    apps: options.apps ?? [DEMO_APP, DEMO_PUBLIC_APP],
+    users: options.users ?? [DEMO_USER],
+    authorizeMode: options.authorize ?? 'auto',
+    lifetimes: { ...DEFAULT_LIFETIMES, ...options.lifetimes },
+    now,
+  });
+  const server = createServer({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 5000 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return new FakeTwitch(server, identity, now);
+}
+
+function send(response: ServerResponse, answer: Answer): void {
+  if ('location' in answer) {
+    response.writeHead(302, { location: answer.location, 'content-length': '0' }).end();
+  } else if ('html' in answer) {
+    response.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8' }).end(answer.html);
+  } else if ('json' in answer) {
+    response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.json));
+  } else {
+    response.writeHead(200, { 'content-length': '0' }).end();
+  }
+}
+
+/** Reads a request body, up to 1 MiB (the fake is for tests; nothing legitimate is larger). */
+async function readRequestBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 1 << 20) break;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function writeOversizeBody(response: ServerResponse, status: number): Promise<void> {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  for (let sent = 0; sent < 2 * 1024 * 1024 && !response.destroyed; sent += chunk.length) {
+    if (!response.write(chunk)) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
+  }
+  response.end();
+}
+
+function statusText(status: number): string {
+  return (
+    {
+      400: 'Bad Request',
+      401: 'Unauthorized',
+      403: 'Forbidden',
+      404: 'Not Found',
+      429: 'Too Many Requests',
+      500: 'Internal Server Error',
+      502: 'Bad Gateway',
+      503: 'Service Unavailable',
+      504: 'Gateway Timeout',
+    }[status] ?? 'Error'
+  );
+}

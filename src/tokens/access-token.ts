@@ -1,0 +1,112 @@
+/** The plain fields of an {@link AccessToken}, as `JSON.stringify` writes them. */
+export interface AccessTokenJSON {
+  readonly accessToken: string;
+  /** Lifetime in seconds from `obtainedAt`, as Twitch sent it. */
+  readonly expiresIn: number;
+  readonly scopes: readonly string[];
+  /** Twitch sends `bearer`. */
+  readonly tokenType: string;
+  /** When the token was requested, in epoch milliseconds. */
+  readonly obtainedAt: number;
+}
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * An access token and what Twitch said about it. App access tokens (client credentials) are
+ * plain `AccessToken`s; user tokens are {@link UserToken}s.
+ *
+ * `console.log` and `util.inspect` show `[redacted]` in place of secrets, so a token logged by
+ * accident does not leak; `JSON.stringify` writes every field, for storage.
+ */
+export class AccessToken implements AccessTokenJSON {
+  readonly accessToken: string;
+  readonly expiresIn: number;
+  readonly scopes: readonly string[];
+  readonly tokenType: string;
+  readonly obtainedAt: number;
+
+  constructor(fields: AccessTokenJSON) {
+    this.accessToken = fields.accessToken;
+    this.expiresIn = fields.expiresIn;
+    this.scopes = Object.freeze([...fields.scopes]);
+    this.tokenType = fields.tokenType;
+    this.obtainedAt = fields.obtainedAt;
+  }
+
+  /** When the access token expires, in epoch milliseconds. */
+  get expiresAt(): number {
+    return this.obtainedAt + this.expiresIn * 1000;
+  }
+
+  /**
+   * Whether the access token has expired, or will within `marginMs`.
+   *
+   * @param marginMs - How long before the expiry to count it as expired. Default: `0`.
+   * @param now - The current time in epoch milliseconds. Default: `Date.now()`.
+   */
+  isExpired(marginMs = 0, now: number = Date.now()): boolean {
+    return now + marginMs >= this.expiresAt;
+  }
+
+  /** The plain fields, secrets included: what `JSON.stringify` writes. */
+  toJSON(): AccessTokenJSON {
+    return {
+      accessToken: this.accessToken,
+      expiresIn: this.expiresIn,
+      scopes: [...this.scopes],
+      tokenType: this.tokenType,
+      obtainedAt: this.obtainedAt,
+    };
+  }
+
+  /** The fields `util.inspect` may show as they are. */
+  protected redacted(): Record<string, unknown> {
+    return { ...this.toJSON(), accessToken: '[redacted]' };
+  }
+
+  /** @internal */
+  [INSPECT](_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+    return `${this.constructor.name} ${inspect(this.redacted(), options)}`;
+  }
+
+  /**
+   * Revives a token written by `JSON.stringify`.
+   *
+   * @throws TypeError naming the first field that is missing or of the wrong type.
+   */
+  static fromJSON(json: unknown): AccessToken {
+    return new AccessToken(readAccessTokenFields(json));
+  }
+}
+
+/** Checks the fields every token has, for `fromJSON`. @internal */
+export function readAccessTokenFields(json: unknown): AccessTokenJSON & Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new TypeError('A stored token must be an object as written by JSON.stringify(token).');
+  }
+  const fields = json as Record<string, unknown>;
+  requireField(fields, 'accessToken', (value) => typeof value === 'string' && value !== '', 'a non-empty string');
+  requireField(fields, 'expiresIn', (value) => typeof value === 'number' && value >= 0, 'a number ≥ 0');
+  requireField(
+    fields,
+    'scopes',
+    (value) => Array.isArray(value) && value.every((scope) => typeof scope === 'string'),
+    'an array of strings',
+  );
+  requireField(fields, 'tokenType', (value) => typeof value === 'string', 'a string');
+  requireField(fields, 'obtainedAt', (value) => typeof value === 'number' && Number.isFinite(value), 'a number');
+  return fields as AccessTokenJSON & Record<string, unknown>;
+}
+
+/** @internal */
+export function requireField(
+  fields: Record<string, unknown>,
+  name: string,
+  isValid: (value: unknown) => boolean,
+  expected: string,
+): void {
+  if (!isValid(fields[name])) {
+    throw new TypeError(`A stored token's "${name}" must be ${expected}; the stored value is not.`);
+  }
+}
