@@ -46,7 +46,7 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 
 /** Asserts that none of the secrets appears in an error's message, stack or full `util.inspect` output. */
 export function expectNoSecretsIn(error: unknown, secrets: readonly string[]): void {
-  const views = [inspect(error, { depth: 20, showHidden: true }), String(error), JSON.stringify(error) ?? ''];
+  const views = [inspect(error, { depth: 20, showHidden: true }), String(error), JSON.stringify(error)];
   for (const secret of secrets) {
     expect(secret.length).toBeGreaterThan(4);
     for (const view of views) expect(view).not.toContain(secret);

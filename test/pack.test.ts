@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const work = mkdtempSync(join(tmpdir(), 'twitchapi-oauth-pack-'));
+const consumer = join(work, 'consumer');
+
+interface PackResult {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  files: { path: string }[];
+}
+let packed: PackResult;
+
+// Installs the tarball the way a user does, then uses it from ESM, CommonJS and TypeScript.
+describe('the npm tarball, installed into a fresh project', () => {
+  beforeAll(async () => {
+    // dist/ is fresh from the global setup; skip prepack's second build.
+    const { stdout } = await exec(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+      cwd: root,
+    });
+    [packed] = JSON.parse(stdout) as [PackResult];
+    writeFileSync(join(work, 'package.json'), '{}');
+    await exec('mkdir', ['-p', consumer]);
+    writeFileSync(
+      join(consumer, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'commonjs' }),
+    );
+    await exec(
+      npm,
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', join(work, packed.filename)],
+      { cwd: consumer },
+    );
+  }, 180_000);
+
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('holds only the build, the README and the LICENSE: no tests, sources, maps or secrets', () => {
+    const paths = packed.files.map((file) => file.path);
+    expect(paths).toContain('dist/index.js');
+    expect(paths).toContain('dist/index.d.ts');
+    expect(paths).toContain('dist/testing/index.js');
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE']));
+    const unexpected = paths.filter(
+      (path) => !/^dist\/.+\.(js|d\.ts)$/.test(path) && !['package.json', 'README.md', 'LICENSE'].includes(path),
+    );
+    expect(unexpected).toEqual([]);
+    expect(paths.filter((path) => /\.map$|\.env|\.test\.|^src\/|^test\//.test(path))).toEqual([]);
+    console.log(
+      `tarball ${packed.filename}: ${String(packed.size)} bytes packed, ${String(packed.unpackedSize)} unpacked, ${String(paths.length)} files`,
+    );
+  });
+
+  it('imports from ESM', async () => {
+    const { stdout } = await exec(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import * as oauth from 'twitchapi-oauth'; import * as testing from 'twitchapi-oauth/testing';
+         console.log(typeof oauth.refreshAccessToken, oauth.AuthScope.BITS_READ, typeof testing.startFakeTwitch);`,
+      ],
+      { cwd: consumer },
+    );
+    expect(stdout.trim()).toBe('function bits:read function');
+  });
+
+  it('requires from CommonJS (Node >= 20.19 loads ESM with require)', async () => {
+    const { stdout } = await exec(
+      process.execPath,
+      [
+        '-e',
+        `const oauth = require('twitchapi-oauth'); const testing = require('twitchapi-oauth/testing');
+         console.log(typeof oauth.validateToken, typeof oauth.UserToken, typeof testing.startFakeTwitch);`,
+      ],
+      { cwd: consumer },
+    );
+    expect(stdout.trim()).toBe('function function function');
+  });
+
+  it('works end to end from the installed copy against its own fake Twitch', async () => {
+    const { stdout } = await exec(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { refreshAccessToken, validateToken } from 'twitchapi-oauth';
+         import { startFakeTwitch, DEMO_APP } from 'twitchapi-oauth/testing';
+         const fake = await startFakeTwitch();
+         const { refreshToken } = fake.issueUserToken({ scopes: ['chat:read'] });
+         const [accessToken] = await refreshAccessToken(refreshToken, DEMO_APP.clientId, DEMO_APP.clientSecret, { authBaseUrl: fake.authBaseUrl });
+         const info = await validateToken(accessToken, { authBaseUrl: fake.authBaseUrl });
+         await fake.close();
+         console.log(info.valid, info.scopes.join());`,
+      ],
+      { cwd: consumer },
+    );
+    expect(stdout.trim()).toBe('true chat:read');
+  });
+
+  it('type-checks a TypeScript consumer against the shipped declarations', async () => {
+    writeFileSync(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules/@types')],
+        },
+        files: ['consumer.mts'],
+      }),
+    );
+    writeFileSync(
+      join(consumer, 'consumer.mts'),
+      `import { AuthScope, refreshAccessToken, validateToken, isTransientError, type UserToken, type TokenValidation } from 'twitchapi-oauth';
+import { startFakeTwitch, type FakeTwitch } from 'twitchapi-oauth/testing';
+const scopes: AuthScope[] = [AuthScope.CHAT_READ];
+const token: UserToken = await refreshAccessToken('r', 'id', 'secret', { timeoutMs: 1000, retry: { limit: 1 } });
+const [access, refresh] = token;
+const info: TokenValidation = await validateToken(String(access), { authBaseUrl: 'http://localhost:1' });
+if (info.valid) { const id: string | null = info.userId; void id; } else { const status: 401 = info.status; void status; }
+const fake: FakeTwitch = await startFakeTwitch();
+void scopes; void refresh; void fake; void isTransientError(new Error());
+// @ts-expect-error: a number is not a refresh token
+await refreshAccessToken(42, 'id');
+`,
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const result = await exec(process.execPath, [tsc, '-p', consumer]).catch(
+      (error: unknown) => error as { stdout: string },
+    );
+    expect('stdout' in result ? result.stdout : '').toBe('');
+    expect(statSync(join(consumer, 'node_modules/twitchapi-oauth/dist/index.d.ts')).isFile()).toBe(true);
+    expect(readdirSync(join(consumer, 'node_modules')).sort()).toEqual(
+      expect.arrayContaining(['open', 'undici', 'zod']),
+    );
+  });
+});

@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_APP } from '../src/testing/index.js';
+import { useFakeTwitch } from './support/fake.js';
+
+const run = promisify(execFile);
+const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'twitchapi-oauth-process-'));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('the built package, in a process of its own', () => {
+  // Keep-alive far longer than the child's time limit: a socket that held the child open would hang it.
+  const twitch = useFakeTwitch({ keepAliveTimeoutMs: 120_000 });
+
+  it('loads neither undici, zod, open nor node:http at import; undici and zod come with the first call', async () => {
+    const logFile = join(scratch, 'resolutions.log');
+    const { stdout } = await run(
+      process.execPath,
+      [fixture('import-then-call.mjs'), logFile, twitch.fake.authBaseUrl],
+      {
+        timeout: 15_000,
+      },
+    );
+    const { afterImport, afterCall, valid } = JSON.parse(stdout) as {
+      afterImport: string;
+      afterCall: string;
+      valid: boolean;
+    };
+    const loaded = (log: string, name: string): boolean => log.split('\n').some((url) => url.includes(name));
+
+    expect(loaded(afterImport, '/dist/index.js')).toBe(true);
+    for (const heavy of ['/node_modules/undici/', '/node_modules/zod/', '/node_modules/open/', 'node:http']) {
+      expect(loaded(afterImport, heavy), heavy).toBe(false);
+    }
+    // The recorder does see them once a call needs them, so the check above can fail.
+    expect(valid).toBe(false);
+    expect(loaded(afterCall, '/node_modules/undici/')).toBe(true);
+    expect(loaded(afterCall, '/node_modules/zod/')).toBe(true);
+    expect(loaded(afterCall, '/node_modules/open/')).toBe(false);
+  });
+
+  it('lets a script that calls helpers and does nothing else exit by itself: idle sockets do not hold it', async () => {
+    const { fake } = twitch;
+    const { refreshToken } = fake.issueUserToken();
+    const { stdout } = await run(
+      process.execPath,
+      [fixture('call-and-finish.mjs'), fake.authBaseUrl, refreshToken, DEMO_APP.clientId, DEMO_APP.clientSecret ?? ''],
+      // Far below the fake's 120 s keep-alive: if the idle socket kept the child alive, it is killed and this fails.
+      { timeout: 15_000 },
+    );
+    expect(JSON.parse(stdout)).toEqual({ valid: true });
+  });
+});
