@@ -68,7 +68,11 @@ export class FakeTwitch {
   readonly #now: () => number;
   /** Aborted by close(), so that delayed answers do not keep the process alive. */
   readonly #closing = new AbortController();
+  /** Connections opened since the last clearRecords(). */
   #connections = 0;
+  /** Connections opened since the start: numbers are never reused, even after clearRecords(). */
+  #connectionSerial = 0;
+  readonly #socketNumbers = new WeakMap<Socket, number>();
 
   /** @internal Use {@link startFakeTwitch}. */
   constructor(server: Server, identity: FakeIdentity, now: () => number) {
@@ -81,6 +85,9 @@ export class FakeTwitch {
     this.#now = now;
     server.on('connection', (socket: Socket) => {
       this.#connections += 1;
+      // Numbered when it opens: a client may open several before sending a request on any.
+      this.#connectionSerial += 1;
+      this.#socketNumbers.set(socket, this.#connectionSerial);
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });
@@ -175,8 +182,18 @@ export class FakeTwitch {
         resolve();
       });
     });
+    // The server reports closed before its destroyed sockets emit 'close'; wait for those too,
+    // so that openConnections is 0 once close() returns.
+    const socketsClosed = [...this.#sockets].map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.once('close', () => {
+            resolve();
+          });
+        }),
+    );
     for (const socket of this.#sockets) socket.destroy();
-    await closed;
+    await Promise.all([closed, ...socketsClosed]);
   }
 
   /** `await using fake = await startFakeTwitch()` closes it at the end of the scope. */
@@ -206,7 +223,7 @@ export class FakeTwitch {
       headers: { ...request.headers },
       form,
       body,
-      connection: this.#connectionNumber(request.socket),
+      connection: this.#socketNumbers.get(request.socket) ?? 0,
       receivedAt: this.#now(),
     });
 
@@ -223,7 +240,7 @@ export class FakeTwitch {
       return;
     }
     if (fault?.oversizeBody === true) {
-      await writeOversizeBody(response, fault.status ?? 200);
+      await writeOversizeBody(response, fault.status ?? 200, fault.headers);
       return;
     }
     if (fault !== undefined && (fault.status !== undefined || fault.body !== undefined)) {
@@ -232,7 +249,11 @@ export class FakeTwitch {
       response.writeHead(status, { 'content-type': 'application/json', ...fault.headers }).end(text);
       return;
     }
-    send(response, this.#answer(request.method ?? 'GET', endpoint, target, form, request, base ?? ''));
+    // Outside the base paths nothing is served, so a client that drops the base path (e.g.
+    // `new URL('/token', authBaseUrl)`) gets a 404, as it would from id.twitch.tv, not a working answer.
+    const answer =
+      base === undefined ? notFound() : this.#answer(request.method ?? 'GET', endpoint, target, form, request, base);
+    send(response, answer, fault?.headers);
   }
 
   #answer(
@@ -266,7 +287,7 @@ export class FakeTwitch {
       case 'POST /activate':
         return this.identity.decideActivation(form);
       default:
-        return { status: 404, json: { status: 404, message: 'Not Found' } };
+        return notFound();
     }
   }
 
@@ -280,17 +301,6 @@ export class FakeTwitch {
     if (armed === undefined) return undefined;
     armed.remaining -= 1;
     return armed.fault;
-  }
-
-  readonly #socketNumbers = new WeakMap<Socket, number>();
-
-  #connectionNumber(socket: Socket): number {
-    let number = this.#socketNumbers.get(socket);
-    if (number === undefined) {
-      number = this.#connections;
-      this.#socketNumbers.set(socket, number);
-    }
-    return number;
   }
 }
 
@@ -326,15 +336,22 @@ export async function startFakeTwitch(options: FakeTwitchOptions = {}): Promise<
   return new FakeTwitch(server, identity, now);
 }
 
-function send(response: ServerResponse, answer: Answer): void {
+function notFound(): Answer {
+  return { status: 404, json: { status: 404, message: 'Not Found' } };
+}
+
+/** Writes an answer; `extraHeaders` come from a fault that only adds headers to the normal answer. */
+function send(response: ServerResponse, answer: Answer, extraHeaders?: Readonly<Record<string, string>>): void {
   if ('location' in answer) {
-    response.writeHead(302, { location: answer.location, 'content-length': '0' }).end();
+    response.writeHead(302, { location: answer.location, 'content-length': '0', ...extraHeaders }).end();
   } else if ('html' in answer) {
-    response.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8' }).end(answer.html);
+    response.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...extraHeaders }).end(answer.html);
   } else if ('json' in answer) {
-    response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.json));
+    response
+      .writeHead(answer.status, { 'content-type': 'application/json', ...extraHeaders })
+      .end(JSON.stringify(answer.json));
   } else {
-    response.writeHead(200, { 'content-length': '0' }).end();
+    response.writeHead(200, { 'content-length': '0', ...extraHeaders }).end();
   }
 }
 
@@ -350,8 +367,12 @@ async function readRequestBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function writeOversizeBody(response: ServerResponse, status: number): Promise<void> {
-  response.writeHead(status, { 'content-type': 'application/json' });
+async function writeOversizeBody(
+  response: ServerResponse,
+  status: number,
+  headers?: Readonly<Record<string, string>>,
+): Promise<void> {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
   const chunk = Buffer.alloc(64 * 1024, 'a');
   for (let sent = 0; sent < 2 * 1024 * 1024 && !response.destroyed; sent += chunk.length) {
     if (!response.write(chunk)) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));

@@ -41,7 +41,7 @@ export const DEMO_USER: FakeUser = Object.freeze({
 /** One request the fake received, for assertions. */
 export interface RecordedRequest {
   readonly method: string;
-  /** The endpoint below the base path (`/oauth2` or `/auth`), e.g. `/token`. */
+  /** The endpoint below the base path (`/oauth2` or `/auth`), e.g. `/token`; outside them (a 404), the whole path. */
   readonly endpoint: string;
   /** The request target as received, path and query string. */
   readonly url: string;
@@ -52,15 +52,18 @@ export interface RecordedRequest {
   readonly form: Readonly<Record<string, string>>;
   /** The raw body. */
   readonly body: string;
-  /** Which connection carried it, numbered from 1 in the order they opened. */
+  /**
+   * Which connection carried it, numbered from 1 in the order they opened. `clearRecords()` does
+   * not renumber, so two connections never share a number.
+   */
   readonly connection: number;
   /** When it arrived, by the fake's clock. */
   readonly receivedAt: number;
 }
 
 /**
- * A fault to inject: every matching request, up to `times`, gets it instead of (or, for a pure
- * `delayMs`, before) the normal answer.
+ * A fault to inject: every matching request, up to `times`, gets it instead of the normal answer
+ * (a pure `delayMs` comes before the normal answer; pure `headers` are added to it).
  */
 export interface FakeFault {
   /** Which endpoint it applies to, e.g. `/token`. Default: every endpoint. */
@@ -71,7 +74,7 @@ export interface FakeFault {
   readonly status?: number;
   /** Answer with this raw body; see {@link FAULT_BODIES} for the usual broken ones. */
   readonly body?: string;
-  /** Extra response headers, e.g. `{ 'retry-after': '1' }`. */
+  /** Extra response headers, e.g. `{ 'retry-after': '1' }`. Alone, they are added to the normal answer. */
   readonly headers?: Readonly<Record<string, string>>;
   /** Wait this long first. Alone, the normal answer follows the wait. */
   readonly delayMs?: number;
