@@ -375,9 +375,20 @@ async function writeOversizeBody(
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   const chunk = Buffer.alloc(64 * 1024, 'a');
   for (let sent = 0; sent < 2 * 1024 * 1024 && !response.destroyed; sent += chunk.length) {
-    if (!response.write(chunk)) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
+    if (!response.write(chunk)) await drainedOrClosed(response);
   }
   response.end();
+}
+
+/** Waits until the response can take more data or is gone, leaving no listener behind. */
+function drainedOrClosed(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      response.off('drain', done).off('close', done);
+      resolve();
+    };
+    response.on('drain', done).on('close', done);
+  });
 }
 
 function statusText(status: number): string {
