@@ -15,6 +15,16 @@ export { AuthScope, type ScopeLike } from './scopes.js';
 export { AccessToken, type AccessTokenJSON } from './tokens/access-token.js';
 export { UserToken, type UserTokenJSON } from './tokens/user-token.js';
 
+// Browser login (authorization code flow)
+export {
+  UserAuthenticator,
+  type AppCredentials,
+  type AuthenticateOptions,
+  type CallbackModeOptions,
+  type UserAuthenticatorOptions,
+} from './auth/user-authenticator.js';
+export type { CustomPage, FailurePageInfo, SuccessPageInfo } from './auth/pages.js';
+
 // Stand-alone helpers
 export { refreshAccessToken } from './helpers/refresh-access-token.js';
 export {
@@ -26,6 +36,7 @@ export {
 export { revokeToken } from './helpers/revoke-token.js';
 export { getUserInfo, type UserInfo } from './helpers/get-user-info.js';
 export { getAppAccessToken } from './helpers/get-app-access-token.js';
+export { exchangeCode } from './helpers/exchange-code.js';
 
 // Options every call to Twitch accepts
 export {
@@ -46,6 +57,14 @@ export { TwitchBackendError, type TwitchBackendErrorDetails } from './errors/twi
 export { TwitchRateLimitError, type TwitchRateLimitErrorDetails } from './errors/twitch-rate-limit-error.js';
 export { TwitchNetworkError, type TwitchNetworkErrorDetails } from './errors/twitch-network-error.js';
 export { UnexpectedResponseError, type UnexpectedResponseErrorDetails } from './errors/unexpected-response-error.js';
+export { AuthorizationError, type AuthorizationErrorDetails } from './errors/authorization-error.js';
+export { AuthorizationDeniedError } from './errors/authorization-denied-error.js';
+export { RedirectMismatchError } from './errors/redirect-mismatch-error.js';
+export { CodeExchangeError } from './errors/code-exchange-error.js';
+export { ListenerError, type ListenerErrorDetails } from './errors/listener-error.js';
+export { AuthorizationTimeoutError } from './errors/authorization-timeout-error.js';
+export { AuthorizationCancelledError } from './errors/authorization-cancelled-error.js';
+export { AuthenticationInProgressError } from './errors/authentication-in-progress-error.js';
 export { isTransientError } from './errors/is-transient-error.js';
 
 export { VERSION } from './version.js';

@@ -1,12 +1,14 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_APP } from '../src/testing/index.js';
 import { useFakeTwitch } from './support/fake.js';
+import { authorize, loginSetup, visit } from './support/login.js';
 
 const run = promisify(execFile);
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -56,5 +58,32 @@ describe('the built package, in a process of its own', () => {
       { timeout: 15_000 },
     );
     expect(JSON.parse(stdout)).toEqual({ valid: true });
+  });
+});
+
+describe('a script whose only work is await auth.authenticate()', () => {
+  const twitch = useFakeTwitch({ authorize: 'approve', keepAliveTimeoutMs: 120_000 });
+
+  it('exits by itself once the login is done: no listener, socket or timer is left', async () => {
+    const { fake } = twitch;
+    const { url, app } = await loginSetup(fake);
+    const child = spawn(
+      process.execPath,
+      [fixture('login-and-finish.mjs'), fake.authBaseUrl, url, app.appId, app.appSecret],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const lines = createInterface({ input: child.stdout });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // Far below the 5-minute login timeout and the fake's keep-alive: a leftover handle would hang the child.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const output: string[] = [];
+    for await (const line of lines) {
+      output.push(line);
+      if (output.length === 1) await visit(await authorize(line));
+    }
+    const code = await exited;
+    clearTimeout(killer);
+    expect(code).toBe(0);
+    expect(JSON.parse(output[1] ?? '{}')).toEqual({ scopes: ['chat:read'] });
   });
 });

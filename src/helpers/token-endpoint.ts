@@ -1,3 +1,4 @@
+import { CodeExchangeError } from '../errors/code-exchange-error.js';
 import { InvalidRefreshTokenError } from '../errors/invalid-refresh-token-error.js';
 import { describeAnswer, TwitchAPIError, type TwitchAPIErrorDetails } from '../errors/twitch-api-error.js';
 import { UnauthorizedError } from '../errors/unauthorized-error.js';
@@ -36,6 +37,8 @@ export async function requestAccessToken(form: TokenForm, options?: HttpOptions)
 export async function tokenRefusal(reply: TwitchReply, grant: TokenGrant): Promise<TwitchAPIError> {
   const details = await refusalDetails(reply);
   const message = details.twitchMessage ?? '';
+  // Checked first: a public client's exchange is refused with 400 "invalid client secret".
+  if (grant === 'authorization_code' && reply.status === 400) return new CodeExchangeError(details);
   if (reply.status === 401 || reply.status === 403 || /invalid client/i.test(message)) {
     return new UnauthorizedError(details);
   }

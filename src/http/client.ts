@@ -19,6 +19,11 @@ export interface TwitchCall {
   readonly form?: Readonly<Record<string, string | undefined>>;
   /** The `Authorization` header's value. */
   readonly authorization?: string;
+  /**
+   * Query parameters. Only the twitch CLI mock needs them (it reads its grant from the URL); they
+   * never appear in `endpoint`, hence never in an error message.
+   */
+  readonly query?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Twitch's answer to a call, when it is not a transient failure. @internal */
@@ -50,7 +55,7 @@ const TIMED_OUT = Symbol('timed out');
 export async function callTwitch(call: TwitchCall, options?: HttpOptions): Promise<TwitchReply> {
   const settings = resolveHttpSettings(options);
   const endpoint = `${call.method} ${call.path}`;
-  const url = settings.baseUrl + call.path;
+  const url = settings.baseUrl + call.path + (call.query === undefined ? '' : `?${encodeForm(call.query)}`);
   const init = await buildInit(call, settings);
   const send = settings.fetch ?? (await loadUndici()).fetch;
 

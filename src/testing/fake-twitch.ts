@@ -271,7 +271,10 @@ export class FakeTwitch {
       case 'GET /authorize':
         return this.identity.authorize(query, `${base}/authorize`);
       case 'POST /authorize':
-        return this.identity.decideConsent(form);
+        // The twitch CLI mock's user_token grant arrives in the query string; the consent form in the body.
+        return query['grant_type'] === 'user_token'
+          ? this.identity.mockUserToken(query)
+          : this.identity.decideConsent(form);
       case 'POST /token':
         return this.identity.token(form);
       case 'GET /validate':

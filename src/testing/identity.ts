@@ -354,6 +354,44 @@ export class FakeIdentity {
     return this.#issueUserToken(app, userId, scopes);
   }
 
+  /**
+   * The twitch CLI mock API's `user_token` grant (`POST /authorize?grant_type=user_token&…`): a
+   * user token without a browser, with the mock's body (an empty `refresh_token`).
+   */
+  mockUserToken(query: Form): Answer {
+    const missing = ['client_id', 'client_secret', 'user_id'].some((name) => (query[name] ?? '') === '');
+    if (missing)
+      return { status: 400, json: { error: 'Bad Request', status: 400, message: 'missing required parameter' } };
+    const app = this.apps.get(query['client_id'] ?? '');
+    if (app?.clientSecret === undefined || app.clientSecret !== query['client_secret']) {
+      return { status: 400, json: { error: 'Bad Request', status: 400, message: 'Client ID/Secret invalid' } };
+    }
+    const userId = query['user_id'] ?? '';
+    if (!this.users.has(userId))
+      return { status: 400, json: { error: 'Bad Request', status: 400, message: 'User ID invalid' } };
+    const scopes = splitScopes(query['scope']);
+    const accessToken = randomToken(30);
+    const lifetimeSeconds = 24 * 60 * 60;
+    this.#accessTokens.set(accessToken, {
+      clientId: app.clientId,
+      userId,
+      scopes,
+      expiresAt: this.#now() + lifetimeSeconds * 1000,
+      refreshToken: undefined,
+      revoked: false,
+    });
+    return {
+      status: 200,
+      json: {
+        access_token: accessToken,
+        refresh_token: '',
+        expires_in: lifetimeSeconds - 1,
+        scope: scopes,
+        token_type: 'bearer',
+      },
+    };
+  }
+
   /** Marks an access token as expired now, keeping its refresh token valid. */
   expireAccessToken(accessToken: string): void {
     const grant = this.#accessTokens.get(accessToken);

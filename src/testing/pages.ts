@@ -1,7 +1,4 @@
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${String(char.charCodeAt(0))};`);
-}
+import { escapeHtml } from '../html/escape-html.js';
 
 const STYLE = `body{font-family:system-ui,sans-serif;background:#0e0e10;color:#efeff1;display:flex;justify-content:center;padding:4rem 1rem}
 main{background:#18181b;border-radius:8px;padding:2rem;max-width:28rem;width:100%}

@@ -1,0 +1,37 @@
+import { statesMatch } from './states-match.js';
+
+/** What a request to the redirect URI says, once its query is checked. */
+export type CallbackReading =
+  /** A code for the expected state: exchange it. */
+  | { readonly kind: 'code'; readonly code: string }
+  /** Twitch ended the authorization with an error (for the expected state, or a redirect mismatch). */
+  | { readonly kind: 'error'; readonly error: string; readonly description: string | undefined }
+  /** Not for this authorization: a wrong, missing or repeated state. Ignore it and keep waiting. */
+  | { readonly kind: 'foreign' }
+  /** The expected state but neither a code nor an error. */
+  | { readonly kind: 'incomplete' };
+
+/**
+ * Reads the query of a request to the redirect URI. Every parameter Twitch sends must appear at
+ * most once (RFC 6749 §3.1); a repeated one makes the request foreign or incomplete.
+ *
+ * The one exception to the state check: Twitch sends `error=redirect_mismatch` to the app's first
+ * registered URI WITHOUT a state. Accepting it lets the flow fail at once with an explanation
+ * instead of timing out; a forged one can end the flow with that error but never inject a code.
+ */
+export function readCallback(query: URLSearchParams, expectedState: string): CallbackReading {
+  const single = (name: string): string | undefined => {
+    const values = query.getAll(name);
+    return values.length === 1 ? values[0] : undefined;
+  };
+  const error = single('error');
+  const states = query.getAll('state');
+  if (error === 'redirect_mismatch' && states.length === 0) {
+    return { kind: 'error', error, description: single('error_description') };
+  }
+  const state = single('state');
+  if (state === undefined || !statesMatch(state, expectedState)) return { kind: 'foreign' };
+  if (error !== undefined) return { kind: 'error', error, description: single('error_description') };
+  const code = single('code');
+  return code === undefined || code === '' ? { kind: 'incomplete' } : { kind: 'code', code };
+}

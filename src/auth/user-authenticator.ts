@@ -1,0 +1,408 @@
+import type { Dispatcher } from 'undici';
+import { AuthenticationInProgressError } from '../errors/authentication-in-progress-error.js';
+import { AuthorizationCancelledError } from '../errors/authorization-cancelled-error.js';
+import { AuthorizationError } from '../errors/authorization-error.js';
+import { exchangeCode } from '../helpers/exchange-code.js';
+import { requireText } from '../helpers/require-text.js';
+import { refusalDetails, refusedRequest } from '../helpers/token-endpoint.js';
+import { callTwitch } from '../http/client.js';
+import { TWITCH_AUTH_BASE_URL, type FetchLike, type RetryOptions } from '../http/options.js';
+import { normalizeBaseUrl } from '../http/settings.js';
+import type { ScopeLike } from '../scopes.js';
+import type { UserToken } from '../tokens/user-token.js';
+import { buildAuthorizeUrl } from './authorize-url.js';
+import { createLogin, type Login } from './login.js';
+import type { LoginSettings } from './login-flow.js';
+import type { CustomPage, FailurePageInfo, SuccessPageInfo } from './pages.js';
+import { createState } from './state.js';
+
+/** The app's credentials from https://dev.twitch.tv/console/apps. */
+export interface AppCredentials {
+  readonly appId: string;
+  /** The client secret. The authorization code flow needs one; public clients use `DeviceCodeFlow`. */
+  readonly appSecret?: string | undefined;
+}
+
+/** Options of {@link UserAuthenticator}; every one has a default. */
+export interface UserAuthenticatorOptions {
+  /** Make Twitch ask the user to authorize again even if they did before. Default: `false`. */
+  readonly forceVerify?: boolean;
+  /**
+   * The redirect URI, registered for the app in the Twitch console character for character; it is
+   * sent as given, no slash added or removed. Default: `http://localhost:17563`.
+   */
+  readonly url?: string;
+  /**
+   * The address the listener binds. Default: loopback only, answering on both 127.0.0.1 and ::1
+   * (browsers resolve `localhost` either way) and on no other interface. `'0.0.0.0'` answers on
+   * every interface, so anyone on the network can reach the listener while a login runs: use it
+   * only inside a container whose port is published to the host's loopback.
+   */
+  readonly host?: string;
+  /** The port the listener binds. Default: the `url`'s port (17563), or 80/443 if it has none. */
+  readonly port?: number;
+  /** How long a login may take, in milliseconds; `0` waits forever. Default: `300_000` (5 minutes). */
+  readonly timeoutMs?: number;
+  /** HTML (or a function returning HTML) replacing the built-in success page. */
+  readonly successPage?: CustomPage<SuccessPageInfo>;
+  /** HTML (or a function returning HTML) replacing the built-in failure page. */
+  readonly failurePage?: CustomPage<FailurePageInfo>;
+  /** The identity service's base URL, as for the helpers. Default: `https://id.twitch.tv/oauth2`. */
+  readonly authBaseUrl?: string;
+  /** An undici dispatcher for the calls to Twitch, as for the helpers. */
+  readonly dispatcher?: Dispatcher;
+  /** A `fetch` for the calls to Twitch, as for the helpers. */
+  readonly fetch?: FetchLike;
+  /** How calls to Twitch are retried, as for the helpers. */
+  readonly retry?: number | RetryOptions;
+  /** The time limit of each call to Twitch (the code exchange), as the helpers' `timeoutMs`. Default: `10_000`. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Options of {@link UserAuthenticator.authenticate}. */
+export interface AuthenticateOptions {
+  /**
+   * Server mode: a code obtained elsewhere (your own web server received Twitch's redirect). It is
+   * exchanged at once; no listener, no browser.
+   */
+  readonly userToken?: string;
+  /**
+   * Server mode: the `state` that came with `userToken`. When given, it must be one that
+   * {@link UserAuthenticator.returnAuthUrl} issued and not yet used; check it yourself otherwise.
+   */
+  readonly state?: string;
+  /** Open a browser at the authorize URL. Default: `true`. */
+  readonly useBrowser?: boolean;
+  /** The browser to open, e.g. `'firefox'` (an app name for the `open` package). Default: the system's. */
+  readonly browser?: string;
+  /**
+   * Receives the authorize URL whenever no browser is opened (`useBrowser: false`, no display,
+   * or the browser failed), e.g. to send it to the user. Default: print it to stderr.
+   */
+  readonly onAuthUrl?: (url: string) => void | Promise<void>;
+  /** Cancels the login: the listener closes and `authenticate()` rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The original's non-blocking mode: `authenticate()` resolves once the listener is up and the URL
+ * handed out; the result arrives later through `callback` or `onError`.
+ */
+export interface CallbackModeOptions {
+  /** Called with the tokens when the login succeeds; the `UserToken` comes third. */
+  readonly callback: (accessToken: string, refreshToken: string, token: UserToken) => void;
+  /** Called when the login fails after `authenticate()` resolved. Required: a failure must not vanish. */
+  readonly onError: (error: unknown) => void;
+}
+
+const DEFAULT_URL = 'http://localhost:17563';
+const DEFAULT_TIMEOUT_MS = 300_000;
+/** Server-mode states are kept this long, and at most this many. */
+const ISSUED_STATE_LIFETIME_MS = 15 * 60 * 1000;
+const MAX_ISSUED_STATES = 1000;
+
+/**
+ * Gets a user token with the authorization code flow: opens the browser at Twitch's authorize URL,
+ * receives the redirect on a one-shot loopback listener, and exchanges the code.
+ *
+ * Python: `twitchAPI.oauth.UserAuthenticator`.
+ *
+ * @example
+ * ```ts
+ * const auth = new UserAuthenticator({ appId, appSecret }, [AuthScope.CHAT_READ, AuthScope.CHAT_EDIT]);
+ * const [accessToken, refreshToken] = await auth.authenticate();
+ * ```
+ */
+export class UserAuthenticator {
+  /** The scopes asked for. */
+  readonly scopes: readonly ScopeLike[];
+  /** Whether Twitch asks the user again even if they authorized the app before. */
+  readonly forceVerify: boolean;
+  /** The redirect URI, exactly as sent to Twitch. */
+  readonly url: string;
+  /** The address the listener binds; `undefined` means loopback only (127.0.0.1 and ::1). */
+  readonly host: string | undefined;
+  /** The port the listener binds. */
+  readonly port: number;
+
+  /** What a login needs; see login-flow.ts. */
+  readonly #settings: LoginSettings;
+  readonly #authBaseUrl: string;
+  /** Server mode: states handed out by returnAuthUrl(), with when. */
+  readonly #issuedStates = new Map<string, number>();
+  #lastIssuedState: string | undefined;
+  #login: Login | undefined;
+
+  /**
+   * @param app - The app's client id and secret.
+   * @param scopes - The scopes to ask for: {@link AuthScope} values or plain strings.
+   * @param options - See {@link UserAuthenticatorOptions}; every option has a default.
+   * @throws TypeError for a missing secret, an unusable `url`, `port` or `timeoutMs`.
+   */
+  constructor(app: AppCredentials, scopes: readonly ScopeLike[] = [], options: UserAuthenticatorOptions = {}) {
+    const appId = requireText(app.appId, 'appId');
+    if (app.appSecret === undefined || app.appSecret === '') {
+      throw new TypeError(
+        'UserAuthenticator needs the app secret: the authorization code flow is for confidential clients. ' +
+          'A Public client (no secret) must log in with DeviceCodeFlow.',
+      );
+    }
+    const given: unknown = scopes;
+    if (!Array.isArray(given) || !given.every((scope) => typeof scope === 'string' && scope !== '')) {
+      throw new TypeError('scopes must be an array of scope strings, e.g. [AuthScope.CHAT_READ].');
+    }
+    this.scopes = Object.freeze([...scopes]);
+    this.forceVerify = options.forceVerify ?? false;
+    this.url = options.url ?? DEFAULT_URL;
+    const redirect = parseRedirectUri(this.url);
+    this.host = options.host;
+    this.port = checkedPort(options.port ?? defaultPort(redirect));
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
+      throw new TypeError(`The timeoutMs option must be a whole number of milliseconds ≥ 0; got ${String(timeoutMs)}.`);
+    }
+    this.#authBaseUrl = normalizeBaseUrl(options.authBaseUrl ?? TWITCH_AUTH_BASE_URL);
+    this.#settings = {
+      appId,
+      appSecret: requireText(app.appSecret, 'appSecret'),
+      url: this.url,
+      redirectPath: redirect.pathname,
+      host: this.host,
+      port: this.port,
+      timeoutMs,
+      http: {
+        authBaseUrl: this.#authBaseUrl,
+        ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...(options.retry === undefined ? {} : { retry: options.retry }),
+        ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
+      },
+      successPage: options.successPage,
+      failurePage: options.failurePage,
+    };
+  }
+
+  /** The `state` of the running login, else the last one {@link returnAuthUrl} issued. */
+  get state(): string | undefined {
+    return this.#login?.state ?? this.#lastIssuedState;
+  }
+
+  /**
+   * The authorize URL to send the user to. While a login runs, its URL; otherwise (server mode) a
+   * URL with a fresh `state`, remembered for 15 minutes so `authenticate({ userToken, state })` can
+   * check it.
+   */
+  returnAuthUrl(): string {
+    if (this.#login !== undefined) return this.#login.authUrl;
+    const state = createState();
+    this.#rememberState(state);
+    return this.#authorizeUrl(state);
+  }
+
+  /**
+   * Runs the login and resolves with the user token.
+   *
+   * Without `userToken`: starts the loopback listener, opens the browser (or hands out the URL),
+   * waits for Twitch's redirect, checks its `state`, and exchanges the code. The listener is closed
+   * whatever the outcome. With `userToken` (server mode): only exchanges that code.
+   *
+   * @throws {@link AuthorizationDeniedError} when the user clicks Cancel.
+   * @throws {@link RedirectMismatchError} when `url` is not registered for the app.
+   * @throws {@link AuthorizationError} for any other error Twitch reports.
+   * @throws {@link CodeExchangeError}, {@link UnauthorizedError} when Twitch refuses the exchange.
+   * @throws {@link ListenerError} when the port is taken (at once, never a hang).
+   * @throws {@link AuthorizationTimeoutError} after `timeoutMs`; {@link AuthorizationCancelledError} after `stop()`;
+   * the signal's reason when aborted; {@link AuthenticationInProgressError} while another login runs.
+   */
+  authenticate(options?: AuthenticateOptions & { readonly callback?: undefined }): Promise<UserToken>;
+  /** The original's non-blocking mode: resolves once the login started; the result goes to `callback` or `onError`. */
+  authenticate(options: AuthenticateOptions & CallbackModeOptions): Promise<void>;
+  authenticate(
+    options: AuthenticateOptions & {
+      readonly callback?: CallbackModeOptions['callback'] | undefined;
+      readonly onError?: CallbackModeOptions['onError'] | undefined;
+    } = {},
+  ): Promise<UserToken | void> {
+    const { callback, onError } = options;
+    if (callback === undefined) return this.#authenticate(options, () => undefined);
+    if (typeof onError !== 'function') {
+      return Promise.reject(
+        new TypeError('authenticate({ callback }) also needs onError: a failed login must reach your code.'),
+      );
+    }
+    return new Promise<void>((started, failedToStart) => {
+      let hasStarted = false;
+      const deliver = (deliverTo: () => void): void => {
+        try {
+          deliverTo();
+        } catch (error) {
+          process.emitWarning(`A UserAuthenticator callback threw: ${String(error)}`, 'UserAuthenticatorWarning');
+        }
+      };
+      this.#authenticate(options, () => {
+        hasStarted = true;
+        started();
+      }).then(
+        (token) => {
+          deliver(() => {
+            callback(token.accessToken, token.refreshToken, token);
+          });
+        },
+        (error: unknown) => {
+          if (hasStarted) {
+            deliver(() => {
+              onError(error);
+            });
+          } else {
+            // Passed on as received: a signal's reason need not be an Error.
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+            failedToStart(error);
+          }
+        },
+      );
+    });
+  }
+
+  /**
+   * Ends a running login: the listener closes and `authenticate()` rejects with
+   * {@link AuthorizationCancelledError}. Does nothing when no login runs.
+   */
+  stop(): void {
+    this.#login?.fail(new AuthorizationCancelledError());
+  }
+
+  /**
+   * Gets a user access token from the twitch CLI's mock API (`twitch mock-api start`) without a
+   * browser, with its `user_token` grant, as the original did.
+   *
+   * The mock reads the grant, client secret included, from the URL's query string. This library
+   * never puts a secret in a URL for any other host, so this works only when `authBaseUrl` points
+   * at this machine (e.g. `http://localhost:8080/auth`).
+   *
+   * @param userId - A user id from the mock's database.
+   * @returns The access token (the mock issues no refresh token).
+   * @throws TypeError when `authBaseUrl` is not on this machine.
+   */
+  async mockAuthenticate(userId: string): Promise<string> {
+    const base = new URL(this.#authBaseUrl);
+    if (!isLoopbackHost(base.hostname)) {
+      throw new TypeError(
+        `mockAuthenticate() talks only to the twitch CLI mock API on this machine, e.g. authBaseUrl: ` +
+          `'http://localhost:8080/auth'; it would send the client secret in a URL, which this library refuses ` +
+          `towards ${base.host}.`,
+      );
+    }
+    const reply = await callTwitch(
+      {
+        method: 'POST',
+        path: '/authorize',
+        query: {
+          client_id: this.#settings.appId,
+          client_secret: this.#settings.appSecret,
+          grant_type: 'user_token',
+          user_id: requireText(userId, 'userId'),
+          scope: this.scopes.join(' '),
+        },
+      },
+      this.#settings.http,
+    );
+    if (reply.status !== 200) throw refusedRequest(await refusalDetails(reply));
+    const [{ decodeReply }, { accessTokenResponseSchema }] = await Promise.all([
+      import('../wire/decode.js'),
+      import('../wire/token-response.js'),
+    ]);
+    return decodeReply(reply, accessTokenResponseSchema).access_token;
+  }
+
+  async #authenticate(options: AuthenticateOptions, onStarted: () => void): Promise<UserToken> {
+    if (options.userToken !== undefined) {
+      if (options.state !== undefined) await this.#useIssuedState(options.state);
+      const token = await exchangeCode(this.#settings.appId, this.#settings.appSecret, options.userToken, this.url, {
+        ...this.#settings.http,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      onStarted();
+      return token;
+    }
+    if (this.#login !== undefined) throw new AuthenticationInProgressError();
+    options.signal?.throwIfAborted();
+    const state = createState();
+    const login = createLogin(state, this.#authorizeUrl(state));
+    this.#login = login;
+    try {
+      const { runLogin } = await import('./login-flow.js');
+      return await runLogin(this.#settings, login, options, onStarted);
+    } finally {
+      this.#login = undefined;
+    }
+  }
+
+  #authorizeUrl(state: string): string {
+    return buildAuthorizeUrl({
+      baseUrl: this.#authBaseUrl,
+      clientId: this.#settings.appId,
+      redirectUri: this.url,
+      scopes: this.scopes,
+      forceVerify: this.forceVerify,
+      state,
+    });
+  }
+
+  #rememberState(state: string): void {
+    const now = Date.now();
+    for (const [issued, at] of this.#issuedStates) {
+      if (now - at > ISSUED_STATE_LIFETIME_MS || this.#issuedStates.size >= MAX_ISSUED_STATES) {
+        this.#issuedStates.delete(issued);
+      }
+    }
+    this.#issuedStates.set(state, now);
+    this.#lastIssuedState = state;
+  }
+
+  /** Server mode: accepts a state this authenticator issued (once), in constant time per comparison. */
+  async #useIssuedState(received: string): Promise<void> {
+    const { statesMatch } = await import('./states-match.js');
+    const now = Date.now();
+    for (const [issued, at] of this.#issuedStates) {
+      if (now - at <= ISSUED_STATE_LIFETIME_MS && statesMatch(received, issued)) {
+        this.#issuedStates.delete(issued);
+        return;
+      }
+    }
+    throw new AuthorizationError(
+      { error: 'state_mismatch' },
+      'The state that came with the code was not issued by this UserAuthenticator, has expired (15 minutes), ' +
+        'or was already used: the request may be forged. Ignore it, and send the user a new returnAuthUrl().',
+    );
+  }
+}
+
+function parseRedirectUri(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`The url option must be an absolute URL such as ${DEFAULT_URL}; got ${JSON.stringify(url)}.`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TypeError(`The url option must use http or https; got ${JSON.stringify(parsed.protocol)}.`);
+  }
+  if (parsed.hash !== '') throw new TypeError('The url option must not have a #fragment: Twitch refuses one.');
+  return parsed;
+}
+
+function defaultPort(url: URL): number {
+  if (url.port !== '') return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
+}
+
+function checkedPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new TypeError(`The port option must be a whole number from 1 to 65535; got ${String(port)}.`);
+  }
+  return port;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
