@@ -25,6 +25,18 @@ export {
 } from './auth/user-authenticator.js';
 export type { CustomPage, FailurePageInfo, SuccessPageInfo } from './auth/pages.js';
 
+// Keeping tokens alive
+export { TokenManager, type TokenManagerOptions } from './manager/token-manager.js';
+export { systemClock, type Clock } from './manager/clock.js';
+export {
+  UserAuthenticationStorageHelper,
+  type AuthGenerator,
+  type StorageHelperOptions,
+} from './manager/storage-helper.js';
+export type { TokenStore } from './store/token-store.js';
+export { MemoryTokenStore } from './store/memory-token-store.js';
+export { FileTokenStore } from './store/file-token-store.js';
+
 // Stand-alone helpers
 export { refreshAccessToken } from './helpers/refresh-access-token.js';
 export {
@@ -65,6 +77,9 @@ export { ListenerError, type ListenerErrorDetails } from './errors/listener-erro
 export { AuthorizationTimeoutError } from './errors/authorization-timeout-error.js';
 export { AuthorizationCancelledError } from './errors/authorization-cancelled-error.js';
 export { AuthenticationInProgressError } from './errors/authentication-in-progress-error.js';
+export { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
+export { MissingScopeError } from './errors/missing-scope-error.js';
+export { TokenStoreError } from './errors/token-store-error.js';
 export { isTransientError } from './errors/is-transient-error.js';
 
 export { VERSION } from './version.js';

@@ -1,0 +1,147 @@
+import { UserAuthenticator, type AppCredentials } from '../auth/user-authenticator.js';
+import { InvalidRefreshTokenError } from '../errors/invalid-refresh-token-error.js';
+import { TokenStoreError } from '../errors/token-store-error.js';
+import { refreshAccessToken } from '../helpers/refresh-access-token.js';
+import { validateToken } from '../helpers/validate-token.js';
+import type { HttpOptions } from '../http/options.js';
+import type { ScopeLike } from '../scopes.js';
+import { FileTokenStore } from '../store/file-token-store.js';
+import type { TokenStore } from '../store/token-store.js';
+import { UserToken } from '../tokens/user-token.js';
+import { TokenManager, type TokenManagerOptions } from './token-manager.js';
+
+/**
+ * How the storage helper gets a new token when the stored one cannot be used: a function of the
+ * scopes, or an object with `authenticate()` (a `UserAuthenticator`, a `DeviceCodeFlow`).
+ */
+export type AuthGenerator =
+  ((scopes: readonly ScopeLike[]) => Promise<UserToken>) | { authenticate(): Promise<UserToken> };
+
+/** Options of {@link UserAuthenticationStorageHelper}: the manager's, plus where and how. */
+export interface StorageHelperOptions extends Omit<TokenManagerOptions, 'store'> {
+  /** The token file. Default: `'user_token.json'` in the working directory, as the original. */
+  readonly storagePath?: string;
+  /** Another store instead of a file (e.g. one shared by several processes). */
+  readonly store?: TokenStore;
+  /**
+   * How to log in when needed. Default: a `UserAuthenticator` with `forceVerify: true` (the user
+   * sees which account they authorize), as the original.
+   */
+  readonly authGenerator?: AuthGenerator;
+  /** Told about problems that were handled, e.g. an unreadable token file moved aside. Default: `process.emitWarning`. */
+  readonly onWarning?: (error: Error) => void;
+}
+
+/**
+ * Gets a user token once and keeps it: loads the stored token, validates it, refreshes it if
+ * needed, and only when that fails (or its scopes do not cover the requested ones) runs a login.
+ * Then returns a started {@link TokenManager} that stores every refreshed token.
+ *
+ * Python: `twitchAPI.oauth.UserAuthenticationStorageHelper`.
+ *
+ * @example
+ * ```ts
+ * const helper = new UserAuthenticationStorageHelper({ appId, appSecret }, [AuthScope.CHAT_READ]);
+ * const manager = await helper.bind();
+ * const accessToken = await manager.getAccessToken();
+ * ```
+ */
+export class UserAuthenticationStorageHelper {
+  /** The token file, or `undefined` when a `store` was given. */
+  readonly storagePath: string | undefined;
+  readonly #app: AppCredentials;
+  readonly #scopes: readonly ScopeLike[];
+  readonly #options: StorageHelperOptions;
+  readonly #store: TokenStore;
+  readonly #http: HttpOptions;
+
+  constructor(app: AppCredentials, scopes: readonly ScopeLike[], options: StorageHelperOptions = {}) {
+    this.#app = app;
+    this.#scopes = [...scopes];
+    this.#options = options;
+    this.storagePath = options.store === undefined ? (options.storagePath ?? 'user_token.json') : undefined;
+    this.#store = options.store ?? new FileTokenStore(this.storagePath ?? 'user_token.json');
+    this.#http = {
+      ...(options.authBaseUrl === undefined ? {} : { authBaseUrl: options.authBaseUrl }),
+      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
+    };
+  }
+
+  /**
+   * Returns a started {@link TokenManager} with a usable token: the stored one (validated, refreshed
+   * if needed) or a new login's. A network failure or outage while checking the stored token
+   * rejects instead of starting a login: a blip is not a revoked token.
+   */
+  async bind(): Promise<TokenManager> {
+    const key = this.#options.key ?? 'default';
+    const stored = await this.#load(key);
+    const token = (stored === undefined ? undefined : await this.#revive(stored)) ?? (await this.#login());
+    const manager = new TokenManager(this.#app, token, { ...this.#options, store: this.#store, key });
+    await manager.getToken(); // surfaces a failure to store the token now, not at the first use
+    return manager.start();
+  }
+
+  async #load(key: string): Promise<UserToken | undefined> {
+    try {
+      return await this.#store.get(key);
+    } catch (error) {
+      if (!(error instanceof TokenStoreError) || !(this.#store instanceof FileTokenStore)) throw error;
+      const aside = await this.#store.moveAside();
+      this.#warn(
+        new TokenStoreError(error.path, `${error.message} It was moved to ${String(aside)}; logging in again.`, error),
+      );
+      return undefined;
+    }
+  }
+
+  /** The stored token made current, or `undefined` when only a new login can help. */
+  async #revive(stored: UserToken): Promise<UserToken | undefined> {
+    const info = await validateToken(stored.accessToken, this.#http);
+    let token: UserToken;
+    if (info.valid) {
+      if (info.clientId !== this.#app.appId) return undefined;
+      // Twitch's answer is the truth about lifetime and scopes (a Python-era file knows neither).
+      token = new UserToken({
+        ...stored.toJSON(),
+        expiresIn: info.expiresIn,
+        scopes: info.scopes,
+        obtainedAt: Date.now(),
+      });
+    } else {
+      try {
+        token = await refreshAccessToken(stored.refreshToken, this.#app.appId, this.#app.appSecret, this.#http);
+      } catch (error) {
+        if (error instanceof InvalidRefreshTokenError) return undefined;
+        throw error;
+      }
+    }
+    const missing = this.#scopes.filter((scope) => !token.scopes.includes(scope));
+    return missing.length === 0 ? token : undefined;
+  }
+
+  async #login(): Promise<UserToken> {
+    const generator = this.#options.authGenerator;
+    if (generator === undefined) {
+      const { authBaseUrl, dispatcher, fetch, retry, requestTimeoutMs } = this.#options;
+      // Picked one by one: the helpers' per-call `timeoutMs` is not the login's `timeoutMs`.
+      const login = new UserAuthenticator(this.#app, this.#scopes, {
+        forceVerify: true,
+        ...(authBaseUrl === undefined ? {} : { authBaseUrl }),
+        ...(dispatcher === undefined ? {} : { dispatcher }),
+        ...(fetch === undefined ? {} : { fetch }),
+        ...(retry === undefined ? {} : { retry }),
+        ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+      });
+      return login.authenticate();
+    }
+    return typeof generator === 'function' ? generator(this.#scopes) : generator.authenticate();
+  }
+
+  #warn(error: Error): void {
+    if (this.#options.onWarning !== undefined) this.#options.onWarning(error);
+    else process.emitWarning(error);
+  }
+}

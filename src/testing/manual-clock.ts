@@ -1,0 +1,72 @@
+import type { Clock } from '../manager/clock.js';
+
+interface PendingTimer {
+  readonly at: number;
+  readonly order: number;
+  readonly callback: () => void;
+}
+
+/**
+ * A clock that moves only when told: pass it to a `TokenManager` (`clock`) and to the fake Twitch
+ * (`now: () => clock.now()`) to run a simulated day in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const clock = new ManualClock();
+ * const fake = await startFakeTwitch({ now: () => clock.now() });
+ * const manager = new TokenManager(app, token, { clock, authBaseUrl: fake.authBaseUrl }).start();
+ * await clock.advance(60 * 60 * 1000, () => manager.settled()); // one hour
+ * ```
+ */
+export class ManualClock implements Clock {
+  #now: number;
+  #order = 0;
+  readonly #timers = new Set<PendingTimer>();
+
+  /** @param start - The starting time in epoch ms. Default: the real time now. */
+  constructor(start: number = Date.now()) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimer(callback: () => void, delayMs: number): () => void {
+    const timer: PendingTimer = { at: this.#now + Math.max(0, delayMs), order: this.#order++, callback };
+    this.#timers.add(timer);
+    return () => {
+      this.#timers.delete(timer);
+    };
+  }
+
+  /** How many timers are waiting. */
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
+  /**
+   * Moves time forward by `ms`, firing every timer that falls due on the way, in order. After each
+   * timer, `settle` (e.g. `() => manager.settled()`) is awaited, so that work started by the timer
+   * (real HTTP included) completes before time moves on.
+   */
+  async advance(ms: number, settle: () => Promise<unknown> = () => Promise.resolve()): Promise<void> {
+    const end = this.#now + ms;
+    for (;;) {
+      const next = [...this.#timers]
+        .filter((timer) => timer.at <= end)
+        .sort((a, b) => a.at - b.at || a.order - b.order)[0];
+      if (next === undefined) break;
+      this.#timers.delete(next);
+      this.#now = Math.max(this.#now, next.at);
+      next.callback();
+      await settle();
+    }
+    this.#now = end;
+  }
+
+  /** Jumps forward by `ms` without firing anything, as a machine that slept; timers fire on the next `advance`. */
+  jump(ms: number): void {
+    this.#now += ms;
+  }
+}

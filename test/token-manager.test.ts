@@ -1,0 +1,305 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  MemoryTokenStore,
+  MissingScopeError,
+  ReauthenticationRequiredError,
+  TokenManager,
+  TwitchBackendError,
+  UserToken,
+  type AppCredentials,
+  type TokenManagerOptions,
+  type TokenStore,
+} from '../src/index.js';
+import { DEMO_APP, DEMO_PUBLIC_APP, ManualClock, startFakeTwitch, type FakeTwitch } from '../src/testing/index.js';
+import { rejectionOf } from './support/fake.js';
+
+const HOUR = 3_600_000;
+const LIFETIME_S = 14_124; // the fake's user token lifetime, as Twitch's example
+const app = { appId: DEMO_APP.clientId, appSecret: DEMO_APP.clientSecret ?? '' };
+const publicApp = { appId: DEMO_PUBLIC_APP.clientId };
+
+let clock: ManualClock;
+let fake: FakeTwitch;
+
+beforeEach(async () => {
+  clock = new ManualClock(Date.parse('2026-11-24T00:00:00Z'));
+  fake = await startFakeTwitch({ now: () => clock.now() });
+});
+afterEach(async () => {
+  await fake.close();
+});
+
+/** A token minted at the fake, as the manager would get it from a login. */
+function loginToken(scopes: string[] = ['chat:read'], clientId = DEMO_APP.clientId): UserToken {
+  const minted = fake.issueUserToken({ clientId, scopes });
+  return new UserToken({ ...minted, tokenType: 'bearer', obtainedAt: clock.now() });
+}
+
+function manager(
+  token: UserToken | undefined,
+  options: TokenManagerOptions = {},
+  credentials: AppCredentials = app,
+): TokenManager {
+  return new TokenManager(credentials, token, {
+    clock,
+    authBaseUrl: fake.authBaseUrl,
+    retry: { limit: 0 },
+    ...options,
+  });
+}
+
+describe('TokenManager.getAccessToken', () => {
+  it('returns the cached token while it is fresh, without any request', async () => {
+    const token = loginToken();
+    const tokens = manager(token);
+    for (let call = 0; call < 1000; call++) expect(await tokens.getAccessToken()).toBe(token.accessToken);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('refreshes a token within refreshMarginMs of expiry first, and stores it before handing it out', async () => {
+    const token = loginToken();
+    const events: string[] = [];
+    const store = new MemoryTokenStore();
+    const recording: TokenStore = {
+      get: (key) => store.get(key),
+      set: (key, value) => store.set(key, value),
+      update: async (key, replace) => {
+        const result = await store.update(key, replace);
+        events.push(`stored ${result.accessToken}`);
+        return result;
+      },
+    };
+    const tokens = manager(token, { store: recording, refreshMarginMs: 300_000 });
+    await clock.advance(LIFETIME_S * 1000 - 299_000);
+    const fresh = await tokens.getAccessToken();
+    events.push(`handed out ${fresh}`);
+    expect(fresh).not.toBe(token.accessToken);
+    expect(events).toEqual([`stored ${fresh}`, `handed out ${fresh}`]);
+    expect((await store.get('default'))?.accessToken).toBe(fresh);
+  });
+
+  it('makes ONE refresh request for 100 concurrent calls at expiry', async () => {
+    const tokens = manager(loginToken());
+    await clock.advance(LIFETIME_S * 1000);
+    const results = await Promise.all([
+      ...Array.from({ length: 100 }, () => tokens.getAccessToken()),
+      tokens.refresh().then((token) => token.accessToken),
+    ]);
+    expect(fake.requestsTo('/token')).toHaveLength(1);
+    expect(new Set(results).size).toBe(1);
+  });
+
+  it('keeps a still-valid token in use when the refresh fails transiently, and does not hammer Twitch', async () => {
+    const token = loginToken();
+    const onRefreshFailure = vi.fn();
+    const tokens = manager(token, { onRefreshFailure });
+    fake.injectFault({ endpoint: '/token', status: 503, times: Infinity });
+    await clock.advance(LIFETIME_S * 1000 - 200_000); // within the margin, not expired
+    for (let call = 0; call < 50; call++) expect(await tokens.getAccessToken()).toBe(token.accessToken);
+    expect(fake.requestsTo('/token')).toHaveLength(1); // the backoff holds the other 49 calls back
+    expect(onRefreshFailure).toHaveBeenCalledTimes(1);
+    expect(onRefreshFailure.mock.calls[0]?.[0]).toBeInstanceOf(TwitchBackendError);
+
+    await clock.advance(200_000); // now expired: the caller gets the failure, not an expired token
+    const error = await rejectionOf(tokens.getAccessToken());
+    expect(error).toBeInstanceOf(TwitchBackendError);
+  });
+
+  it('rejects with ReauthenticationRequiredError when the store is empty and no token was given', async () => {
+    const tokens = manager(undefined);
+    expect(await rejectionOf(tokens.getAccessToken())).toBeInstanceOf(ReauthenticationRequiredError);
+  });
+
+  it('uses the token of the store when none is given', async () => {
+    const store = new MemoryTokenStore();
+    const token = loginToken();
+    await store.set('bot', token);
+    expect(await manager(undefined, { store, key: 'bot' }).getAccessToken()).toBe(token.accessToken);
+  });
+});
+
+describe('TokenManager timers', () => {
+  it('validates at start and exactly once an hour over a simulated day, refreshing before every expiry', async () => {
+    const onRefresh = vi.fn();
+    const onValidate = vi.fn();
+    const tokens = manager(loginToken(), { onRefresh, onValidate }).start();
+    const expiredSeen: number[] = [];
+    const start = clock.now();
+    // Minute by minute, as a bot using its token would.
+    for (let minute = 0; minute < 24 * 60; minute++) {
+      await clock.advance(60_000, () => tokens.settled());
+      const current = tokens.token;
+      if (current?.isExpired(0, clock.now()) === true) expiredSeen.push(minute);
+    }
+    await tokens.stop();
+
+    const validations = fake.requestsTo('/validate');
+    expect(validations).toHaveLength(25); // at start, then at every hour of the day
+    const hours = validations.map((request) => Math.floor((request.receivedAt - start) / HOUR));
+    expect(hours).toEqual(Array.from({ length: 25 }, (_, hour) => hour));
+    expect(onValidate).toHaveBeenCalledTimes(25);
+
+    const refreshes = fake.requestsTo('/token');
+    const window = LIFETIME_S * 1000 - 300_000;
+    expect(refreshes).toHaveLength(Math.floor((24 * HOUR) / window));
+    expect(onRefresh).toHaveBeenCalledTimes(refreshes.length);
+    expect(expiredSeen).toEqual([]);
+    // Every validation found the token valid: refreshed in time, never used expired.
+    expect(validations.length).toBe(onValidate.mock.calls.length);
+  });
+
+  it('rides out a transient outage: keeps the token, retries with bounded backoff, recovers, never asks to log in again', async () => {
+    const onInvalid = vi.fn();
+    const onRefreshFailure = vi.fn();
+    const token = loginToken();
+    const tokens = manager(token, { onInvalid, onRefreshFailure }).start();
+    await clock.advance(LIFETIME_S * 1000 - 400_000, () => tokens.settled()); // before the refresh is due
+
+    const outage = fake.injectFault({ endpoint: '/token', status: 503, times: Infinity });
+    fake.clearRecords();
+    await clock.advance(200_000, () => tokens.settled()); // the refresh falls due during the outage
+    for (let minute = 0; minute < 3; minute++) {
+      await clock.advance(60_000, () => tokens.settled());
+      expect(await tokens.getAccessToken()).toBe(token.accessToken);
+    }
+    const attempts = fake.requestsTo('/token').length;
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(attempts).toBeLessThanOrEqual(12); // backoff from 5 s: bounded, not a tight loop
+    expect(onRefreshFailure).toHaveBeenCalledTimes(attempts);
+
+    fake.clearFaults();
+    expect(outage.remaining).toBe(Infinity);
+    await clock.advance(10 * 60_000, () => tokens.settled());
+    expect(tokens.token?.accessToken).not.toBe(token.accessToken);
+    expect(await tokens.getAccessToken()).toBe(tokens.token?.accessToken);
+    expect(onInvalid).not.toHaveBeenCalled();
+    await tokens.stop();
+  });
+
+  it('stops everything with one ReauthenticationRequiredError when the refresh token is revoked', async () => {
+    const onInvalid = vi.fn();
+    const token = loginToken();
+    fake.identity.revokeRefreshToken(token.refreshToken);
+    const tokens = manager(token, { onInvalid }).start();
+    await clock.advance(LIFETIME_S * 1000, () => tokens.settled());
+
+    expect(onInvalid).toHaveBeenCalledTimes(1);
+    const error = onInvalid.mock.calls[0]?.[0] as unknown;
+    expect(error).toBeInstanceOf(ReauthenticationRequiredError);
+    expect(String(error)).toMatch(/log in again/);
+    expect(tokens.running).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+    expect(await rejectionOf(tokens.getAccessToken())).toBe(error);
+    expect(await rejectionOf(tokens.refresh())).toBe(error);
+    const requests = fake.requests.length;
+    await clock.advance(10 * HOUR);
+    expect(fake.requests).toHaveLength(requests);
+
+    const relogin = loginToken();
+    await tokens.setToken(relogin);
+    expect(await tokens.getAccessToken()).toBe(relogin.accessToken);
+  });
+
+  it('refreshes when validation answers 401', async () => {
+    const token = loginToken();
+    fake.identity.expireAccessToken(token.accessToken);
+    const onRefresh = vi.fn();
+    const tokens = manager(token, { onRefresh }).start();
+    await clock.advance(0, () => tokens.settled());
+    expect(fake.requests.map((request) => request.endpoint)).toEqual(['/validate', '/token']);
+    expect(onRefresh).toHaveBeenCalledTimes(1);
+    await tokens.stop();
+  });
+
+  it('reports a token of another app as needing a new login, and lost scopes as MissingScopeError', async () => {
+    const foreign = loginToken(['chat:read'], DEMO_PUBLIC_APP.clientId);
+    const onInvalid = vi.fn();
+    const other = manager(foreign, { onInvalid }).start();
+    await clock.advance(0, () => other.settled());
+    expect(onInvalid).toHaveBeenCalledTimes(1);
+    expect(String(onInvalid.mock.calls[0]?.[0])).toContain(`issued to the app ${DEMO_PUBLIC_APP.clientId}`);
+
+    const granted = loginToken(['chat:read']);
+    const claimed = new UserToken({ ...granted.toJSON(), scopes: ['chat:read', 'chat:edit'] });
+    const onMissingScopes = vi.fn();
+    const tokens = manager(claimed, { onMissingScopes }).start();
+    await clock.advance(0, () => tokens.settled());
+    expect(onMissingScopes).toHaveBeenCalledTimes(1);
+    const missing = onMissingScopes.mock.calls[0]?.[0] as MissingScopeError;
+    expect(missing).toBeInstanceOf(MissingScopeError);
+    expect(missing.missingScopes).toEqual(['chat:edit']);
+    expect(await tokens.getAccessToken()).toBe(claimed.accessToken); // still in use
+    await tokens.stop();
+  });
+
+  it('refreshes at once when a timer fires late after the machine slept', async () => {
+    const token = loginToken();
+    const tokens = manager(token).start();
+    await clock.advance(0, () => tokens.settled());
+    fake.clearRecords();
+    clock.jump(10 * HOUR); // asleep: no timer fired
+    await clock.advance(0, () => tokens.settled());
+    expect(fake.requests.map((request) => request.endpoint)).toEqual(['/token', '/validate']);
+    expect(tokens.token?.isExpired(0, clock.now())).toBe(false);
+    await tokens.stop();
+  });
+
+  it('does not loop on a token whose lifetime is shorter than the margin', async () => {
+    const short = new UserToken({ ...loginToken().toJSON(), expiresIn: 2 });
+    fake.injectFault({
+      endpoint: '/token',
+      status: 200,
+      times: Infinity,
+      body: JSON.stringify({
+        access_token: 'x'.repeat(30),
+        expires_in: 2,
+        refresh_token: 'r'.repeat(50),
+        scope: [],
+        token_type: 'bearer',
+      }),
+    });
+    const tokens = manager(short).start();
+    await clock.advance(60_000, () => tokens.settled());
+    // Refreshed at half-life, but never more often than once a second.
+    expect(fake.requestsTo('/token').length).toBeLessThanOrEqual(60);
+    expect(fake.requestsTo('/token').length).toBeGreaterThan(10);
+    await tokens.stop();
+  });
+
+  it('stops its timers on stop() and leaves none behind', async () => {
+    const tokens = manager(loginToken()).start();
+    expect(clock.pendingTimers).toBe(1);
+    await tokens.stop();
+    expect(clock.pendingTimers).toBe(0);
+    expect(tokens.running).toBe(false);
+  });
+});
+
+describe('TokenManager with a public client (one-time refresh tokens)', () => {
+  it('never spends a refresh token twice over many refresh cycles with concurrent callers', async () => {
+    const tokens = manager(loginToken(['chat:read'], DEMO_PUBLIC_APP.clientId), {}, publicApp);
+    const seen = new Set<string>();
+    for (let cycle = 0; cycle < 30; cycle++) {
+      await clock.advance(LIFETIME_S * 1000);
+      const results = await Promise.all([
+        ...Array.from({ length: 20 }, () => tokens.getAccessToken()),
+        tokens.refresh().then((token) => token.accessToken),
+      ]);
+      expect(new Set(results).size).toBe(1);
+      for (const result of results) seen.add(result);
+    }
+    expect(seen.size).toBe(30);
+    const refreshes = fake.requestsTo('/token');
+    expect(refreshes).toHaveLength(30);
+    expect(new Set(refreshes.map((request) => request.form['refresh_token'])).size).toBe(30);
+    for (const request of refreshes) expect(request.form).not.toHaveProperty('client_secret');
+  });
+});
+
+describe('TokenManager options', () => {
+  it('refuses unusable options with a TypeError naming them', () => {
+    expect(() => new TokenManager(app, undefined, { refreshMarginMs: -1 })).toThrow(/refreshMarginMs/);
+    expect(() => new TokenManager(app, undefined, { validateIntervalMs: 0 })).toThrow(/validateIntervalMs/);
+    expect(() => new TokenManager({ appId: '' })).toThrow(/appId/);
+  });
+});
