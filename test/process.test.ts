@@ -21,7 +21,7 @@ describe('the built package, in a process of its own', () => {
   // Keep-alive far longer than the child's time limit: a socket that held the child open would hang it.
   const twitch = useFakeTwitch({ keepAliveTimeoutMs: 120_000 });
 
-  it('loads neither undici, zod, open nor node:http at import; undici and zod come with the first call', async () => {
+  it('loads neither undici, zod, open, node:http nor node:crypto at import; undici and zod come with the first call', async () => {
     const logFile = join(scratch, 'resolutions.log');
     const { stdout } = await run(
       process.execPath,
@@ -38,7 +38,13 @@ describe('the built package, in a process of its own', () => {
     const loaded = (log: string, name: string): boolean => log.split('\n').some((url) => url.includes(name));
 
     expect(loaded(afterImport, '/dist/index.js')).toBe(true);
-    for (const heavy of ['/node_modules/undici/', '/node_modules/zod/', '/node_modules/open/', 'node:http']) {
+    for (const heavy of [
+      '/node_modules/undici/',
+      '/node_modules/zod/',
+      '/node_modules/open/',
+      'node:http',
+      'node:crypto',
+    ]) {
       expect(loaded(afterImport, heavy), heavy).toBe(false);
     }
     // The recorder does see them once a call needs them, so the check above can fail.
@@ -85,5 +91,29 @@ describe('a script whose only work is await auth.authenticate()', () => {
     clearTimeout(killer);
     expect(code).toBe(0);
     expect(JSON.parse(output[1] ?? '{}')).toEqual({ scopes: ['chat:read'] });
+  });
+});
+
+describe('a script with a started TokenManager', () => {
+  const twitch = useFakeTwitch({ keepAliveTimeoutMs: 120_000 });
+
+  it('exits by itself: the manager timers never keep the process alive', async () => {
+    const { fake } = twitch;
+    const { accessToken, refreshToken } = fake.issueUserToken();
+    const { stdout } = await run(
+      process.execPath,
+      [
+        fixture('start-manager-and-finish.mjs'),
+        fake.authBaseUrl,
+        DEMO_APP.clientId,
+        DEMO_APP.clientSecret ?? '',
+        accessToken,
+        refreshToken,
+      ],
+      // The manager's next timer is due in a minute: a ref'd timer would get the child killed here.
+      { timeout: 15_000 },
+    );
+    expect(JSON.parse(stdout)).toEqual({ running: true, token: true });
+    expect(fake.requestsTo('/validate')).toHaveLength(1); // validated at start, as Twitch requires
   });
 });
