@@ -25,6 +25,15 @@ export {
 } from './auth/user-authenticator.js';
 export type { CustomPage, FailurePageInfo, SuccessPageInfo } from './auth/pages.js';
 
+// Device login (device code flow): no browser on this machine, public clients
+export {
+  DeviceCodeFlow,
+  type DeviceCodeFlowOptions,
+  type DevicePoll,
+  type WaitForAuthOptions,
+} from './device/device-code-flow.js';
+export { DeviceCode, type DeviceCodeFields } from './device/device-code.js';
+
 // Keeping tokens alive
 export { TokenManager, type TokenManagerOptions } from './manager/token-manager.js';
 export { systemClock, type Clock } from './manager/clock.js';
@@ -77,6 +86,7 @@ export { ListenerError, type ListenerErrorDetails } from './errors/listener-erro
 export { AuthorizationTimeoutError } from './errors/authorization-timeout-error.js';
 export { AuthorizationCancelledError } from './errors/authorization-cancelled-error.js';
 export { AuthenticationInProgressError } from './errors/authentication-in-progress-error.js';
+export { DeviceCodeExpiredError } from './errors/device-code-expired-error.js';
 export { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
 export { MissingScopeError } from './errors/missing-scope-error.js';
 export { TokenStoreError } from './errors/token-store-error.js';

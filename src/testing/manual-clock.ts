@@ -32,12 +32,20 @@ export class ManualClock implements Clock {
     return this.#now;
   }
 
-  setTimer(callback: () => void, delayMs: number): () => void {
+  /** Like the system clock's; `keepAlive` means nothing here, since no real timer is armed. */
+  setTimer(callback: () => void, delayMs: number, _keepAlive?: boolean): () => void {
     const timer: PendingTimer = { at: this.#now + Math.max(0, delayMs), order: this.#order++, callback };
     this.#timers.add(timer);
     return () => {
       this.#timers.delete(timer);
     };
+  }
+
+  /** When the next timer falls due, in epoch ms; `undefined` when none waits. */
+  get nextTimerAt(): number | undefined {
+    let next: number | undefined;
+    for (const timer of this.#timers) if (next === undefined || timer.at < next) next = timer.at;
+    return next;
   }
 
   /** How many timers are waiting. */

@@ -1,0 +1,279 @@
+import type { Dispatcher } from 'undici';
+import type { AppCredentials } from '../auth/user-authenticator.js';
+import { AuthorizationDeniedError } from '../errors/authorization-denied-error.js';
+import { DeviceCodeExpiredError } from '../errors/device-code-expired-error.js';
+import { isTransientError } from '../errors/is-transient-error.js';
+import { UnauthorizedError } from '../errors/unauthorized-error.js';
+import { requireText } from '../helpers/require-text.js';
+import { refusalDetails, refusedRequest } from '../helpers/token-endpoint.js';
+import { backoffDelayMs } from '../http/backoff.js';
+import { callTwitch } from '../http/client.js';
+import type { FetchLike, HttpOptions, RetryOptions } from '../http/options.js';
+import { systemClock, type Clock } from '../manager/clock.js';
+import type { ScopeLike } from '../scopes.js';
+import { UserToken } from '../tokens/user-token.js';
+import { DeviceCode } from './device-code.js';
+
+/** Options of {@link DeviceCodeFlow}; every one has a default. */
+export interface DeviceCodeFlowOptions {
+  /** As for the helpers. */
+  readonly authBaseUrl?: string;
+  /** As for the helpers. */
+  readonly dispatcher?: Dispatcher;
+  /** As for the helpers. */
+  readonly fetch?: FetchLike;
+  /** How `getCode()` is retried, as for the helpers. (Polls are not retried on their own: the polling is.) */
+  readonly retry?: number | RetryOptions;
+  /** The time limit of each call to Twitch, as the helpers' `timeoutMs`. Default: `10_000`. */
+  readonly requestTimeoutMs?: number;
+  /** The time source and timer. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Shows the code to the user in {@link DeviceCodeFlow.authenticate}. Default: print it to stderr. */
+  readonly onCode?: (code: DeviceCode) => void | Promise<void>;
+}
+
+/** What one poll found, for `onPoll`. */
+export interface DevicePoll {
+  /** 1 for the first poll. */
+  readonly attempt: number;
+  /** `pending`: not approved yet; `slow_down`: Twitch asked for slower polling; `failed`: a failure that may pass. */
+  readonly outcome: 'pending' | 'slow_down' | 'failed';
+  /** The wait before the next poll, in milliseconds. */
+  readonly nextPollInMs: number;
+  /** When the code expires, in epoch milliseconds. */
+  readonly expiresAt: number;
+  /** The failure, for `failed`. */
+  readonly error?: unknown;
+}
+
+/** Options of {@link DeviceCodeFlow.waitForAuthComplete}. */
+export interface WaitForAuthOptions {
+  /** Cancels the wait; it rejects with the signal's reason and no timer is left behind. */
+  readonly signal?: AbortSignal;
+  /** Called after every poll that did not end the wait. */
+  readonly onPoll?: (poll: DevicePoll) => void;
+}
+
+/** The device code grant's `grant_type`. */
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+/** RFC 8628 §3.5: on `slow_down`, the interval grows by 5 seconds for the rest of the flow. */
+const SLOW_DOWN_STEP_MS = 5000;
+
+interface PendingCode {
+  readonly deviceCode: string;
+  readonly expiresAt: number;
+  readonly intervalMs: number;
+}
+
+/**
+ * Logs a user in without a browser on this machine (device code grant): the user opens a URL on
+ * any device, enters a code, and approves; meanwhile this polls Twitch. It is the only login for
+ * public clients (no secret), and suits servers, containers and Raspberry Pis.
+ *
+ * Python: `twitchAPI.oauth.CodeFlow`.
+ *
+ * @example
+ * ```ts
+ * const flow = new DeviceCodeFlow({ appId }, [AuthScope.CHAT_READ]);
+ * const { userCode, verificationUri } = await flow.getCode();
+ * console.log(`Open ${verificationUri} and enter ${userCode}`);
+ * const token = await flow.waitForAuthComplete();
+ * ```
+ */
+export class DeviceCodeFlow {
+  /** The scopes asked for. */
+  readonly scopes: readonly ScopeLike[];
+  readonly #appId: string;
+  readonly #appSecret: string | undefined;
+  readonly #http: HttpOptions;
+  readonly #clock: Clock;
+  readonly #onCode: ((code: DeviceCode) => void | Promise<void>) | undefined;
+  #pending: PendingCode | undefined;
+
+  /**
+   * @param app - The app's client id, and its secret for a confidential client (leave it out for a public one).
+   * @param scopes - The scopes to ask for.
+   * @param options - See {@link DeviceCodeFlowOptions}.
+   */
+  constructor(app: AppCredentials, scopes: readonly ScopeLike[] = [], options: DeviceCodeFlowOptions = {}) {
+    this.#appId = requireText(app.appId, 'appId');
+    this.#appSecret = app.appSecret === undefined ? undefined : requireText(app.appSecret, 'appSecret');
+    this.scopes = Object.freeze([...scopes]);
+    this.#clock = options.clock ?? systemClock;
+    this.#onCode = options.onCode;
+    this.#http = {
+      ...(options.authBaseUrl === undefined ? {} : { authBaseUrl: options.authBaseUrl }),
+      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
+    };
+  }
+
+  /**
+   * Asks Twitch for a code (`POST /device`) and starts the flow. Show the user `verificationUri`
+   * and `userCode`, then call {@link waitForAuthComplete}. A new call replaces the previous code.
+   *
+   * @returns The code; `const [userCode, verificationUri] = await flow.getCode()` works too.
+   */
+  async getCode(options: { readonly signal?: AbortSignal } = {}): Promise<DeviceCode> {
+    const requestedAt = this.#clock.now();
+    const reply = await callTwitch(
+      { method: 'POST', path: '/device', form: { client_id: this.#appId, scopes: this.scopes.join(' ') } },
+      { ...this.#http, ...(options.signal === undefined ? {} : { signal: options.signal }) },
+    );
+    if (reply.status !== 200) {
+      const details = await refusalDetails(reply);
+      throw reply.status === 401 || reply.status === 403 || /invalid client/i.test(details.twitchMessage ?? '')
+        ? new UnauthorizedError(details)
+        : refusedRequest(details);
+    }
+    const [{ decodeReply }, { deviceResponseSchema }] = await Promise.all([
+      import('../wire/decode.js'),
+      import('../wire/device-response.js'),
+    ]);
+    const wire = decodeReply(reply, deviceResponseSchema);
+    const expiresAt = requestedAt + wire.expires_in * 1000;
+    this.#pending = { deviceCode: wire.device_code, expiresAt, intervalMs: wire.interval * 1000 };
+    return new DeviceCode({
+      userCode: wire.user_code,
+      verificationUri: wire.verification_uri,
+      expiresIn: wire.expires_in,
+      interval: wire.interval,
+      expiresAt,
+    });
+  }
+
+  /**
+   * Polls Twitch until the user approves, every `interval` seconds (5 more after each
+   * `slow_down`), never past the code's expiry. Failures that may pass (network, 5xx) keep the
+   * polling going with backoff.
+   *
+   * @throws TypeError when called before {@link getCode}.
+   * @throws {@link AuthorizationDeniedError} when the user declines.
+   * @throws {@link DeviceCodeExpiredError} when the code expires first.
+   * @throws the signal's reason when aborted.
+   */
+  async waitForAuthComplete(options: WaitForAuthOptions = {}): Promise<UserToken> {
+    const pending = this.#pending;
+    if (pending === undefined) {
+      throw new TypeError('waitForAuthComplete() needs a code: call getCode() first and show it to the user.');
+    }
+    const { signal } = options;
+    signal?.throwIfAborted();
+    let intervalMs = pending.intervalMs;
+    let failures = 0;
+    for (let attempt = 1; ; attempt++) {
+      const waitMs = intervalMs + (failures === 0 ? 0 : backoffDelayMs(failures, intervalMs, 60_000));
+      await this.#sleep(Math.min(waitMs, pending.expiresAt - this.#clock.now()), signal);
+      if (this.#clock.now() >= pending.expiresAt) {
+        this.#end(pending);
+        throw new DeviceCodeExpiredError();
+      }
+
+      const requestedAt = this.#clock.now();
+      let outcome: UserToken | 'pending' | 'slow_down';
+      try {
+        outcome = await this.#poll(pending, signal);
+      } catch (error) {
+        if (signal?.aborted === true || !isTransientError(error)) {
+          this.#end(pending);
+          throw error;
+        }
+        failures += 1;
+        options.onPoll?.({ attempt, outcome: 'failed', nextPollInMs: intervalMs, expiresAt: pending.expiresAt, error });
+        continue;
+      }
+      failures = 0;
+      if (outcome instanceof UserToken) {
+        this.#end(pending);
+        return new UserToken({ ...outcome.toJSON(), obtainedAt: requestedAt });
+      }
+      if (outcome === 'slow_down') intervalMs += SLOW_DOWN_STEP_MS;
+      options.onPoll?.({ attempt, outcome, nextPollInMs: intervalMs, expiresAt: pending.expiresAt });
+    }
+  }
+
+  /**
+   * Runs the whole flow: `getCode()`, shows the code (the `onCode` option, else stderr), then
+   * `waitForAuthComplete()`. This is what `UserAuthenticationStorageHelper` calls when a
+   * `DeviceCodeFlow` is its `authGenerator`.
+   */
+  async authenticate(options: WaitForAuthOptions = {}): Promise<UserToken> {
+    const code = await this.getCode(options.signal === undefined ? {} : { signal: options.signal });
+    if (this.#onCode !== undefined) {
+      await this.#onCode(code);
+    } else {
+      const minutes = Math.max(1, Math.round((code.expiresAt - this.#clock.now()) / 60_000));
+      process.stderr.write(
+        `To log in to Twitch, open ${code.verificationUri}\nand confirm the code ${code.userCode} ` +
+          `(valid for ${String(minutes)} min).\n`,
+      );
+    }
+    return this.waitForAuthComplete(options);
+  }
+
+  /** One poll: a token, `pending` or `slow_down`; throws for the other answers. */
+  async #poll(pending: PendingCode, signal: AbortSignal | undefined): Promise<UserToken | 'pending' | 'slow_down'> {
+    const reply = await callTwitch(
+      {
+        method: 'POST',
+        path: '/token',
+        form: {
+          client_id: this.#appId,
+          client_secret: this.#appSecret,
+          scopes: this.scopes.join(' '),
+          device_code: pending.deviceCode,
+          grant_type: DEVICE_GRANT,
+        },
+      },
+      // The polling loop is the retry, at the pace Twitch allows.
+      { ...this.#http, retry: 0, ...(signal === undefined ? {} : { signal }) },
+    );
+    const [{ decodeReply }, wire, { errorCodesOf }] = await Promise.all([
+      import('../wire/decode.js'),
+      import('../wire/token-response.js'),
+      import('../wire/error-body.js'),
+    ]);
+    if (reply.status === 200) return wire.toUserToken(decodeReply(reply, wire.userTokenResponseSchema), reply.sentAt);
+    const codes = errorCodesOf(reply.body);
+    if (codes.includes('authorization_pending')) return 'pending';
+    if (codes.includes('slow_down')) return 'slow_down';
+    const details = await refusalDetails(reply);
+    if (codes.includes('access_denied'))
+      throw new AuthorizationDeniedError({ description: 'The user declined the device login.' });
+    if (codes.some((code) => /invalid device code|expired_token/i.test(code)))
+      throw new DeviceCodeExpiredError(details);
+    if (reply.status === 401 || reply.status === 403 || /invalid client/i.test(details.twitchMessage ?? '')) {
+      throw new UnauthorizedError(details);
+    }
+    throw refusedRequest(details);
+  }
+
+  /** Ends the flow: the code is spent whatever the outcome (unless getCode() replaced it meanwhile). */
+  #end(pending: PendingCode): void {
+    if (this.#pending === pending) this.#pending = undefined;
+  }
+
+  /** Waits on the clock, keeping the process alive (someone awaits this); abortable, leaves no timer. */
+  #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        cancel();
+        // Passed on as received, like fetch does: a signal's reason need not be an Error.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(signal?.reason);
+      };
+      const cancel = this.#clock.setTimer(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+        true,
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted === true) onAbort();
+    });
+  }
+}
