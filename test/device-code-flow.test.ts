@@ -62,14 +62,14 @@ async function until(condition: () => boolean): Promise<void> {
  * `beforeTimer(n)` runs before the n-th timer fires (1-based), e.g. to approve after two polls.
  */
 async function drive<T>(waiting: Promise<T>, beforeTimer: (timer: number) => void = () => undefined): Promise<T> {
-  let settled = false;
-  waiting.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
+  const state = { settled: false };
+  const markSettled = (): void => {
+    state.settled = true;
+  };
+  waiting.then(markSettled, markSettled);
   for (let timer = 1; ; timer++) {
-    await until(() => settled || clock.nextTimerAt !== undefined);
-    if (settled) return waiting;
+    await until(() => state.settled || clock.nextTimerAt !== undefined);
+    if (state.settled) return waiting;
     beforeTimer(timer);
     await clock.advance((clock.nextTimerAt ?? clock.now()) - clock.now());
   }
