@@ -1,0 +1,73 @@
+/**
+ * Benchmark settings, read from environment variables so a run can be shortened (CI smoke runs)
+ * or lengthened (publishing figures) without editing code.
+ */
+
+/**
+ * @param {string} name
+ * @param {number} fallback
+ * @returns {number}
+ */
+function intFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`${name} must be a whole number >= 0; got ${raw}`);
+  return value;
+}
+
+/**
+ * @param {string} name
+ * @param {string[] | undefined} fallback
+ * @returns {string[] | undefined}
+ */
+function listFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/**
+ * @typedef {object} BenchConfig
+ * @property {number} calls Measured calls per cell and round (BENCH_CALLS).
+ * @property {number} prime Unmeasured calls a client's worker makes first, to settle its JIT (BENCH_PRIME).
+ * @property {number} warmup Unmeasured calls before each cell's, same concurrency (BENCH_WARMUP).
+ * @property {number} rounds Fresh-process repetitions of every cell; figures are medians (BENCH_ROUNDS).
+ * @property {number[]} concurrency Concurrency levels (BENCH_CONCURRENCY, e.g. `1,64`).
+ * @property {number} memoryCalls Calls before the last RSS reading (BENCH_MEMORY_CALLS).
+ * @property {number} memoryCheckpoint Calls before the first RSS reading after the start (BENCH_MEMORY_CHECKPOINT).
+ * @property {number} memoryConcurrency Concurrency of the memory run (BENCH_MEMORY_CONCURRENCY).
+ * @property {number} importRuns Fresh `node` processes per package for import times (BENCH_IMPORT_RUNS).
+ * @property {string[] | undefined} suites Suites to run (BENCH_SUITES); all when undefined.
+ * @property {string[] | undefined} clients Clients of the http-clients suite (BENCH_CLIENTS); all when undefined.
+ */
+
+/** @returns {BenchConfig} */
+export function readConfig() {
+  const concurrency = (listFromEnv('BENCH_CONCURRENCY', ['1', '64']) ?? []).map((item) => {
+    const value = Number(item);
+    if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`BENCH_CONCURRENCY: bad level ${item}`);
+    return value;
+  });
+  const config = {
+    calls: intFromEnv('BENCH_CALLS', 1200),
+    prime: intFromEnv('BENCH_PRIME', 5000),
+    warmup: intFromEnv('BENCH_WARMUP', 200),
+    rounds: Math.max(1, intFromEnv('BENCH_ROUNDS', 5)),
+    concurrency,
+    memoryCalls: intFromEnv('BENCH_MEMORY_CALLS', 10_000),
+    memoryCheckpoint: intFromEnv('BENCH_MEMORY_CHECKPOINT', 2000),
+    memoryConcurrency: Math.max(1, intFromEnv('BENCH_MEMORY_CONCURRENCY', 16)),
+    importRuns: Math.max(1, intFromEnv('BENCH_IMPORT_RUNS', 7)),
+    suites: listFromEnv('BENCH_SUITES', undefined),
+    clients: listFromEnv('BENCH_CLIENTS', undefined),
+  };
+  if (config.calls < 1) throw new TypeError('BENCH_CALLS must be at least 1');
+  if (config.memoryCheckpoint > config.memoryCalls) {
+    throw new TypeError('BENCH_MEMORY_CHECKPOINT must not exceed BENCH_MEMORY_CALLS');
+  }
+  return config;
+}

@@ -1,0 +1,200 @@
+/**
+ * The HTTP clients compared by the http-clients suite. Each one does the same two calls against
+ * the fake, checks the answer, and is loaded only in its own worker process (`create` imports
+ * its package), so that no client's modules or sockets disturb another's figures.
+ */
+
+/** @typedef {import('../../lib/fake-process.js').FakeTarget} Target Where the calls go, and the demo app. */
+
+/**
+ * @typedef {object} Client
+ * @property {(accessToken: string) => Promise<void>} validate `GET /validate`; throws unless the token is valid.
+ * @property {(refreshToken: string) => Promise<void>} refresh `POST /token` (refresh_token grant); throws unless it worked.
+ * @property {() => Promise<void>} [close] Frees what `create` made (the floors' own Agents).
+ */
+
+/**
+ * @typedef {object} ClientSpec
+ * @property {string} label The name in the tables.
+ * @property {string} description What exactly is measured.
+ * @property {(target: Target) => Record<string, string>} [env] Set in its worker's `process.env` before `create`.
+ * @property {(target: Target) => Promise<Client>} create Called once per cell, each against a fresh fake.
+ */
+
+const LIBRARY_URL = new URL('../../../dist/index.js', import.meta.url).href;
+
+/** The library's request headers, so that the floors send the same bytes. */
+const USER_AGENT = 'twitchapi-oauth/bench';
+
+/** `keepAliveTimeout` of the library's shared Agent (src/http/undici-runtime.ts). */
+const AGENT_OPTIONS = { keepAliveTimeout: 10_000 };
+
+/**
+ * @param {string} what
+ * @param {unknown} answer
+ * @returns {never}
+ */
+function unexpected(what, answer) {
+  throw new Error(`${what}: unexpected answer ${JSON.stringify(answer)}`);
+}
+
+/** @param {Target} target */
+function refreshForm(target, /** @type {string} */ refreshToken) {
+  return new URLSearchParams({
+    client_id: target.clientId,
+    client_secret: target.clientSecret,
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+  }).toString();
+}
+
+/** @type {Record<string, ClientSpec>} */
+export const CLIENTS = {
+  library: {
+    label: 'twitchapi-oauth',
+    description:
+      '`validateToken` / `refreshAccessToken` from dist/index.js, default options (shared Agent, timeout, retries)',
+    async create(target) {
+      const { validateToken, refreshAccessToken } = /** @type {typeof import('../../../dist/index.js')} */ (
+        await import(LIBRARY_URL)
+      );
+      const options = { authBaseUrl: target.authBaseUrl };
+      return {
+        async validate(accessToken) {
+          const info = await validateToken(accessToken, options);
+          if (!info.valid || info.clientId !== target.clientId) unexpected('validateToken', info);
+        },
+        async refresh(refreshToken) {
+          const token = await refreshAccessToken(refreshToken, target.clientId, target.clientSecret, options);
+          if (token.accessToken === '') unexpected('refreshAccessToken', token);
+        },
+      };
+    },
+  },
+
+  'undici-fetch': {
+    label: 'undici `fetch` (floor)',
+    description: "undici's `fetch` on an `Agent({ keepAliveTimeout: 10_000 })`, same headers, `res.json()`",
+    async create(target) {
+      const { Agent, fetch } = await import('undici');
+      const dispatcher = new Agent(AGENT_OPTIONS);
+      const validateUrl = `${target.authBaseUrl}/validate`;
+      const tokenUrl = `${target.authBaseUrl}/token`;
+      return {
+        async validate(accessToken) {
+          const response = await fetch(validateUrl, {
+            headers: { accept: 'application/json', 'user-agent': USER_AGENT, authorization: `OAuth ${accessToken}` },
+            redirect: 'manual',
+            dispatcher,
+          });
+          const body = /** @type {{ client_id?: string }} */ (await response.json());
+          if (response.status !== 200 || body.client_id !== target.clientId) unexpected('fetch /validate', body);
+        },
+        async refresh(refreshToken) {
+          const response = await fetch(tokenUrl, {
+            method: 'POST',
+            headers: {
+              accept: 'application/json',
+              'user-agent': USER_AGENT,
+              'content-type': 'application/x-www-form-urlencoded',
+            },
+            body: refreshForm(target, refreshToken),
+            redirect: 'manual',
+            dispatcher,
+          });
+          const body = /** @type {{ access_token?: string }} */ (await response.json());
+          if (response.status !== 200 || typeof body.access_token !== 'string') unexpected('fetch /token', body);
+        },
+        close: () => dispatcher.close(),
+      };
+    },
+  },
+
+  'undici-request': {
+    label: '`undici.request` (floor)',
+    description: '`undici.request` on an `Agent({ keepAliveTimeout: 10_000 })`, same headers, `body.json()`',
+    async create(target) {
+      const { Agent, request } = await import('undici');
+      const dispatcher = new Agent(AGENT_OPTIONS);
+      const validateUrl = `${target.authBaseUrl}/validate`;
+      const tokenUrl = `${target.authBaseUrl}/token`;
+      return {
+        async validate(accessToken) {
+          const response = await request(validateUrl, {
+            headers: { accept: 'application/json', 'user-agent': USER_AGENT, authorization: `OAuth ${accessToken}` },
+            dispatcher,
+          });
+          const body = /** @type {{ client_id?: string }} */ (await response.body.json());
+          if (response.statusCode !== 200 || body.client_id !== target.clientId) unexpected('request /validate', body);
+        },
+        async refresh(refreshToken) {
+          const response = await request(tokenUrl, {
+            method: 'POST',
+            headers: {
+              accept: 'application/json',
+              'user-agent': USER_AGENT,
+              'content-type': 'application/x-www-form-urlencoded',
+            },
+            body: refreshForm(target, refreshToken),
+            dispatcher,
+          });
+          const body = /** @type {{ access_token?: string }} */ (await response.body.json());
+          if (response.statusCode !== 200 || typeof body.access_token !== 'string') unexpected('request /token', body);
+        },
+        close: () => dispatcher.close(),
+      };
+    },
+  },
+
+  twurple: {
+    label: '@twurple/auth',
+    description:
+      "`getTokenInfo` / `refreshUserToken` with TWURPLE_MOCK_API_PORT (Node's global fetch, `/auth/...` on localhost); " +
+      'its POST query string is moved into a form body, see TWURPLE_QUERY_SHIM',
+    env: (target) => ({ TWURPLE_MOCK_API_PORT: String(target.port) }),
+    async create(target) {
+      installTwurpleQueryShim();
+      const { getTokenInfo, refreshUserToken } = await import('@twurple/auth');
+      return {
+        async validate(accessToken) {
+          const info = await getTokenInfo(accessToken);
+          if (info.clientId !== target.clientId) unexpected('getTokenInfo', info);
+        },
+        async refresh(refreshToken) {
+          const token = await refreshUserToken(target.clientId, target.clientSecret, refreshToken);
+          if (token.accessToken === '') unexpected('refreshUserToken', token);
+        },
+      };
+    },
+  },
+};
+
+/**
+ * Why twurple's requests are rewritten: `refreshUserToken` sends its form fields in the query string
+ * of `POST /auth/token` with an empty body. Twitch accepts that; the bundled fake reads only the
+ * body and answers `400 invalid client`. So, in the twurple worker only, a `POST` with a query
+ * string and no body has its query moved into an `application/x-www-form-urlencoded` body. It
+ * costs a string search and a slice per call (well under a microsecond), and makes the request
+ * the same shape as the other clients'. `GET /validate` passes through untouched.
+ */
+export const TWURPLE_QUERY_SHIM =
+  '`refreshUserToken` sends its fields in the query string of `POST /auth/token`, which Twitch accepts but the ' +
+  'bundled fake ignores (it reads only the body, and answers 400 "invalid client"); so in twurple\'s worker only, a ' +
+  "`fetch` shim moves a body-less POST's query string into a form body (well under a microsecond per call)";
+
+function installTwurpleQueryShim() {
+  const nativeFetch = globalThis.fetch;
+  /** @type {typeof globalThis.fetch} */
+  const shimmed = (input, init) => {
+    if (typeof input === 'string' && init?.method === 'POST' && init.body == null) {
+      const query = input.indexOf('?');
+      if (query !== -1) {
+        const headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
+        headers.set('content-type', 'application/x-www-form-urlencoded');
+        return nativeFetch(input.slice(0, query), { ...init, headers, body: input.slice(query + 1) });
+      }
+    }
+    return nativeFetch(input, init);
+  };
+  globalThis.fetch = shimmed;
+}
