@@ -1399,3 +1399,25 @@ describe('paths', () => {
     expect(fake.requests.every((request) => request.url.startsWith('/auth/'))).toBe(true);
   });
 });
+
+describe('fields in the query string of a POST', () => {
+  const twitch = useFakeTwitch();
+
+  it('are accepted at /token and /revoke as Twitch accepts them, the body winning', async () => {
+    const { fake } = twitch;
+    const { refreshToken } = fake.issueUserToken();
+    const query = new URLSearchParams({
+      client_id: DEMO_APP.clientId,
+      client_secret: DEMO_APP.clientSecret ?? '',
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    });
+    const answer = await fetch(`${fake.authBaseUrl}/token?${query.toString()}`, { method: 'POST' });
+    expect(answer.status).toBe(200);
+    const overridden = await fetch(`${fake.authBaseUrl}/token?${query.toString()}`, {
+      method: 'POST',
+      body: new URLSearchParams({ refresh_token: 'not-the-one' }),
+    });
+    expect(overridden.status).toBe(400);
+  });
+});

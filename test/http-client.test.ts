@@ -131,6 +131,15 @@ describe('the shared HTTP client', () => {
       expect(String(error)).toMatch(/did not answer GET \/validate within 100 ms/);
     });
 
+    it('times out the same way when the caller also passes a signal (then a signal enforces the limit)', async () => {
+      const { fake, options } = twitch;
+      fake.injectFault({ endpoint: '/validate', delayMs: 5000, times: 2 });
+      const signal = new AbortController().signal;
+      const error = await rejectionOf(validateToken('tok', { ...options, timeoutMs: 100, retry: 1, signal }));
+      expect(error).toBeInstanceOf(TwitchNetworkError);
+      expect(error).toMatchObject({ timedOut: true, attempts: 2 });
+    });
+
     it('rejects with the signal reason when aborted mid-request, and sends nothing more', async () => {
       const { fake, options } = twitch;
       fake.injectFault({ endpoint: '/validate', delayMs: 5000 });

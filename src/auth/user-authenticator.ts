@@ -15,6 +15,7 @@ import { createLogin, type Login } from './login.js';
 import type { LoginSettings } from './login-flow.js';
 import type { CustomPage, FailurePageInfo, SuccessPageInfo } from './pages.js';
 import { createState } from './state.js';
+import { loadWire } from '../wire/load-wire.js';
 
 /** The app's credentials from https://dev.twitch.tv/console/apps. */
 export interface AppCredentials {
@@ -307,10 +308,7 @@ export class UserAuthenticator {
       this.#settings.http,
     );
     if (reply.status !== 200) throw refusedRequest(await refusalDetails(reply));
-    const [{ decodeReply }, { accessTokenResponseSchema }] = await Promise.all([
-      import('../wire/decode.js'),
-      import('../wire/token-response.js'),
-    ]);
+    const { decodeReply, accessTokenResponseSchema } = await loadWire();
     return decodeReply(reply, accessTokenResponseSchema).access_token;
   }
 

@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../manager/clock.js';
 import type { ScopeLike } from '../scopes.js';
 import { UserToken } from '../tokens/user-token.js';
 import { DeviceCode } from './device-code.js';
+import { loadWire } from '../wire/load-wire.js';
 
 /** Options of {@link DeviceCodeFlow}; every one has a default. */
 export interface DeviceCodeFlowOptions {
@@ -128,10 +129,7 @@ export class DeviceCodeFlow {
         ? new UnauthorizedError(details)
         : refusedRequest(details);
     }
-    const [{ decodeReply }, { deviceResponseSchema }] = await Promise.all([
-      import('../wire/decode.js'),
-      import('../wire/device-response.js'),
-    ]);
+    const { decodeReply, deviceResponseSchema } = await loadWire();
     const wire = decodeReply(reply, deviceResponseSchema);
     const expiresAt = requestedAt + wire.expires_in * 1000;
     this.#pending = { deviceCode: wire.device_code, expiresAt, intervalMs: wire.interval * 1000 };
@@ -230,13 +228,10 @@ export class DeviceCodeFlow {
       // The polling loop is the retry, at the pace Twitch allows.
       { ...this.#http, retry: 0, ...(signal === undefined ? {} : { signal }) },
     );
-    const [{ decodeReply }, wire, { errorCodesOf }] = await Promise.all([
-      import('../wire/decode.js'),
-      import('../wire/token-response.js'),
-      import('../wire/error-body.js'),
-    ]);
-    if (reply.status === 200) return wire.toUserToken(decodeReply(reply, wire.userTokenResponseSchema), reply.sentAt);
-    const codes = errorCodesOf(reply.body);
+    const wire = await loadWire();
+    if (reply.status === 200)
+      return wire.toUserToken(wire.decodeReply(reply, wire.userTokenResponseSchema), reply.sentAt);
+    const codes = wire.errorCodesOf(reply.body);
     if (codes.includes('authorization_pending')) return 'pending';
     if (codes.includes('slow_down')) return 'slow_down';
     const details = await refusalDetails(reply);

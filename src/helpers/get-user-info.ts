@@ -3,6 +3,7 @@ import { callTwitch } from '../http/client.js';
 import type { HttpOptions } from '../http/options.js';
 import { requireText } from './require-text.js';
 import { refusalDetails, refusedRequest } from './token-endpoint.js';
+import { loadWire } from '../wire/load-wire.js';
 
 /** The OpenID Connect claims Twitch returns about a user. Which are present depends on the token's scopes. */
 export interface UserInfo {
@@ -39,10 +40,7 @@ export async function getUserInfo(accessToken: string, options?: HttpOptions): P
     options,
   );
   if (reply.status === 200) {
-    const [{ decodeReply }, { userInfoResponseSchema }] = await Promise.all([
-      import('../wire/decode.js'),
-      import('../wire/user-info-response.js'),
-    ]);
+    const { decodeReply, userInfoResponseSchema } = await loadWire();
     const wire = decodeReply(reply, userInfoResponseSchema);
     return {
       userId: wire.sub,

@@ -6,6 +6,7 @@ import { callTwitch, type TwitchReply } from '../http/client.js';
 import type { HttpOptions } from '../http/options.js';
 import type { AccessToken } from '../tokens/access-token.js';
 import type { UserToken } from '../tokens/user-token.js';
+import { loadWire } from '../wire/load-wire.js';
 
 /** The grants this library sends to `POST /token`. @internal */
 export type TokenGrant = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'device_code';
@@ -16,17 +17,17 @@ export type TokenForm = Readonly<Record<string, string | undefined>> & { readonl
 /** Sends a user grant to `POST /token` and returns the user token, or throws a typed refusal. @internal */
 export async function requestUserToken(grant: TokenGrant, form: TokenForm, options?: HttpOptions): Promise<UserToken> {
   const reply = await callTwitch({ method: 'POST', path: '/token', form }, options);
-  const [{ decodeReply }, wire] = await Promise.all([import('../wire/decode.js'), import('../wire/token-response.js')]);
+  const wire = await loadWire();
   if (reply.status !== 200) throw await tokenRefusal(reply, grant);
-  return wire.toUserToken(decodeReply(reply, wire.userTokenResponseSchema), reply.sentAt);
+  return wire.toUserToken(wire.decodeReply(reply, wire.userTokenResponseSchema), reply.sentAt);
 }
 
 /** Sends the client-credentials grant to `POST /token`. @internal */
 export async function requestAccessToken(form: TokenForm, options?: HttpOptions): Promise<AccessToken> {
   const reply = await callTwitch({ method: 'POST', path: '/token', form }, options);
-  const [{ decodeReply }, wire] = await Promise.all([import('../wire/decode.js'), import('../wire/token-response.js')]);
+  const wire = await loadWire();
   if (reply.status !== 200) throw await tokenRefusal(reply, 'client_credentials');
-  return wire.toAccessToken(decodeReply(reply, wire.accessTokenResponseSchema), reply.sentAt);
+  return wire.toAccessToken(wire.decodeReply(reply, wire.accessTokenResponseSchema), reply.sentAt);
 }
 
 /**
@@ -48,7 +49,7 @@ export async function tokenRefusal(reply: TwitchReply, grant: TokenGrant): Promi
 
 /** The status, Twitch's message and the endpoint of a refused call. @internal */
 export async function refusalDetails(reply: TwitchReply): Promise<TwitchAPIErrorDetails> {
-  const { twitchMessageOf } = await import('../wire/error-body.js');
+  const { twitchMessageOf } = await loadWire();
   return { status: reply.status, twitchMessage: twitchMessageOf(reply.body), endpoint: reply.endpoint };
 }
 

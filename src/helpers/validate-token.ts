@@ -2,6 +2,7 @@ import { callTwitch } from '../http/client.js';
 import type { HttpOptions } from '../http/options.js';
 import { requireText } from './require-text.js';
 import { refusalDetails, refusedRequest } from './token-endpoint.js';
+import { loadWire } from '../wire/load-wire.js';
 
 /** What Twitch says about a valid token. */
 export interface ValidTokenInfo {
@@ -51,10 +52,7 @@ export async function validateToken(accessToken: string, options?: HttpOptions):
     options,
   );
   if (reply.status === 200) {
-    const [{ decodeReply }, { validateResponseSchema }] = await Promise.all([
-      import('../wire/decode.js'),
-      import('../wire/validate-response.js'),
-    ]);
+    const { decodeReply, validateResponseSchema } = await loadWire();
     const wire = decodeReply(reply, validateResponseSchema);
     return {
       valid: true,

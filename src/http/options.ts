@@ -18,7 +18,8 @@ export interface FetchInit {
   readonly method: 'GET' | 'POST';
   readonly headers: Record<string, string>;
   readonly body?: string;
-  readonly signal: AbortSignal;
+  /** Always set when the caller gave a `fetch` or a `signal`. */
+  readonly signal?: AbortSignal;
   // A redirect could carry a client secret to another host: never follow one.
   readonly redirect: 'manual';
 }
@@ -28,6 +29,7 @@ export interface ResponseLike {
   readonly status: number;
   readonly headers: { get(name: string): string | null };
   readonly body: ReadableStream<Uint8Array> | null;
+  text(): Promise<string>;
 }
 
 /** How transient failures are retried. */
@@ -70,7 +72,10 @@ export interface HttpOptions {
   readonly fetch?: FetchLike;
   /** Cancels the call, including retries and waits between them; it rejects with the signal's reason. */
   readonly signal?: AbortSignal;
-  /** The time limit of each attempt, in milliseconds; `0` for none. Default: `10_000`. */
+  /**
+   * The time limit of each attempt, in milliseconds: how long to wait for Twitch's answer (and, on
+   * the shared Agent, between parts of its body); `0` for none. Default: `10_000`.
+   */
   readonly timeoutMs?: number;
   /** How transient failures are retried: a {@link RetryOptions}, or just its `limit`. Default: 2 retries. */
   readonly retry?: number | RetryOptions;

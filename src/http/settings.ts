@@ -12,7 +12,8 @@ export interface HttpSettings {
   readonly dispatcher: HttpOptions['dispatcher'];
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+/** The default of {@link HttpOptions.timeoutMs}. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRY_LIMIT = 2;
 const DEFAULT_BASE_DELAY_MS = 250;
 const DEFAULT_MAX_DELAY_MS = 10_000;
@@ -47,6 +48,19 @@ function checkedCount(name: string, value: number): number {
  * `https://id.twitch.tv/oauth2/` + `/token` must not lose `/oauth2`, as `new URL('/token', base)` would.
  */
 export function normalizeBaseUrl(raw: string): string {
+  let normalized = normalizedBaseUrls.get(raw);
+  if (normalized === undefined) {
+    normalized = checkedBaseUrl(raw);
+    // A process talks to one or two identity services: a tiny cache spares a URL parse per call.
+    if (normalizedBaseUrls.size >= 16) normalizedBaseUrls.clear();
+    normalizedBaseUrls.set(raw, normalized);
+  }
+  return normalized;
+}
+
+const normalizedBaseUrls = new Map<string, string>();
+
+function checkedBaseUrl(raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);

@@ -276,11 +276,12 @@ export class FakeTwitch {
           ? this.identity.mockUserToken(query)
           : this.identity.decideConsent(form);
       case 'POST /token':
-        return this.identity.token(form);
+        // Twitch also takes the fields from the query string (some clients send them there); the body wins.
+        return this.identity.token({ ...query, ...form });
       case 'GET /validate':
         return this.identity.validate(authorization);
       case 'POST /revoke':
-        return this.identity.revoke(form);
+        return this.identity.revoke({ ...query, ...form });
       case 'GET /userinfo':
         return this.identity.userInfo(authorization, this.authBaseUrl);
       case 'POST /device':

@@ -5,7 +5,7 @@
  * Messages are `{ id, op, args }`; every one is answered with `{ id, ok: true, result }` or
  * `{ id, ok: false, error }`. To give a new suite another operation, add it to `OPERATIONS`.
  */
-import { DEMO_APP, startFakeTwitch } from '../../dist/testing/index.js';
+import { DEMO_APP, startFakeTwitch } from '../../../dist/testing/index.js';
 
 /** @typedef {import('../../dist/testing/index.js').FakeTwitch} FakeTwitch */
 

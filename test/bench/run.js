@@ -21,7 +21,7 @@ if (suites.length === 0) throw new Error(`BENCH_SUITES names none of: ${SUITES.m
 /** Which library was measured: the commit, and whether src/ differed from it. */
 function libraryRevision() {
   const git = (/** @type {string[]} */ args) =>
-    execFileSync('git', args, { cwd: new URL('..', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] })
+    execFileSync('git', args, { cwd: new URL('../..', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()
       .trim();
   try {
@@ -43,7 +43,7 @@ const machine = {
   library: libraryRevision(),
   /** npm's undici (the library, the floors) and Node's bundled one (global fetch, used by twurple). */
   undici: /** @type {{ version: string }} */ (
-    JSON.parse(await readFile(new URL('../node_modules/undici/package.json', import.meta.url), 'utf8'))
+    JSON.parse(await readFile(new URL('../../node_modules/undici/package.json', import.meta.url), 'utf8'))
   ).version,
   nodeUndici: process.versions['undici'] ?? 'unknown',
   /** 1-minute load average before the run: other processes on the cores make the figures noisier. */

@@ -10,14 +10,14 @@ import { promisify } from 'node:util';
 import { runChild, startWorker } from '../lib/child.js';
 import { markdownTable, mib, num, ratio } from '../lib/format.js';
 import { median, spread } from '../lib/stats.js';
-import { CLIENTS, TWURPLE_QUERY_SHIM } from './http-clients/clients.js';
+import { CLIENTS } from './http-clients/clients.js';
 
 const run = promisify(execFile);
 
 const WORKER = new URL('./http-clients/worker.js', import.meta.url);
 const IMPORT_TIME = fileURLToPath(new URL('./http-clients/import-time.js', import.meta.url));
 const MODULE_PROBE = fileURLToPath(new URL('./http-clients/module-probe.js', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const OPERATIONS = /** @type {const} */ (['validate', 'refresh']);
 
@@ -26,7 +26,7 @@ const PACKAGES = [
   {
     key: 'library',
     label: 'twitchapi-oauth (`dist/index.js`)',
-    specifier: new URL('../../dist/index.js', import.meta.url).href,
+    specifier: new URL('../../../dist/index.js', import.meta.url).href,
   },
   { key: 'undici', label: '`undici`', specifier: 'undici' },
   { key: 'twurple', label: '`@twurple/auth`', specifier: '@twurple/auth' },
@@ -403,9 +403,6 @@ export default {
         memoryRows,
         'lrrrrrr',
       ),
-      ...(clients.includes('twurple')
-        ? ['', `twurple: ${TWURPLE_QUERY_SHIM} (see bench/suites/http-clients/clients.js).`]
-        : []),
     ].join('\n');
 
     return {
@@ -425,7 +422,6 @@ export default {
           ]),
         ),
         memory,
-        notes: { twurple: TWURPLE_QUERY_SHIM },
       },
     };
   },

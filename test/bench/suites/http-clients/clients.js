@@ -21,7 +21,7 @@
  * @property {(target: Target) => Promise<Client>} create Called once per cell, each against a fresh fake.
  */
 
-const LIBRARY_URL = new URL('../../../dist/index.js', import.meta.url).href;
+const LIBRARY_URL = new URL('../../../../dist/index.js', import.meta.url).href;
 
 /** The library's request headers, so that the floors send the same bytes. */
 const USER_AGENT = 'twitchapi-oauth/bench';
@@ -55,7 +55,7 @@ export const CLIENTS = {
     description:
       '`validateToken` / `refreshAccessToken` from dist/index.js, default options (shared Agent, timeout, retries)',
     async create(target) {
-      const { validateToken, refreshAccessToken } = /** @type {typeof import('../../../dist/index.js')} */ (
+      const { validateToken, refreshAccessToken } = /** @type {typeof import('../../../../dist/index.js')} */ (
         await import(LIBRARY_URL)
       );
       const options = { authBaseUrl: target.authBaseUrl };
@@ -149,11 +149,9 @@ export const CLIENTS = {
   twurple: {
     label: '@twurple/auth',
     description:
-      "`getTokenInfo` / `refreshUserToken` with TWURPLE_MOCK_API_PORT (Node's global fetch, `/auth/...` on localhost); " +
-      'its POST query string is moved into a form body, see TWURPLE_QUERY_SHIM',
+      "`getTokenInfo` / `refreshUserToken` with TWURPLE_MOCK_API_PORT (Node's global fetch, `/auth/...` on localhost)",
     env: (target) => ({ TWURPLE_MOCK_API_PORT: String(target.port) }),
     async create(target) {
-      installTwurpleQueryShim();
       const { getTokenInfo, refreshUserToken } = await import('@twurple/auth');
       return {
         async validate(accessToken) {
@@ -168,33 +166,3 @@ export const CLIENTS = {
     },
   },
 };
-
-/**
- * Why twurple's requests are rewritten: `refreshUserToken` sends its form fields in the query string
- * of `POST /auth/token` with an empty body. Twitch accepts that; the bundled fake reads only the
- * body and answers `400 invalid client`. So, in the twurple worker only, a `POST` with a query
- * string and no body has its query moved into an `application/x-www-form-urlencoded` body. It
- * costs a string search and a slice per call (well under a microsecond), and makes the request
- * the same shape as the other clients'. `GET /validate` passes through untouched.
- */
-export const TWURPLE_QUERY_SHIM =
-  '`refreshUserToken` sends its fields in the query string of `POST /auth/token`, which Twitch accepts but the ' +
-  'bundled fake ignores (it reads only the body, and answers 400 "invalid client"); so in twurple\'s worker only, a ' +
-  "`fetch` shim moves a body-less POST's query string into a form body (well under a microsecond per call)";
-
-function installTwurpleQueryShim() {
-  const nativeFetch = globalThis.fetch;
-  /** @type {typeof globalThis.fetch} */
-  const shimmed = (input, init) => {
-    if (typeof input === 'string' && init?.method === 'POST' && init.body == null) {
-      const query = input.indexOf('?');
-      if (query !== -1) {
-        const headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
-        headers.set('content-type', 'application/x-www-form-urlencoded');
-        return nativeFetch(input.slice(0, query), { ...init, headers, body: input.slice(query + 1) });
-      }
-    }
-    return nativeFetch(input, init);
-  };
-  globalThis.fetch = shimmed;
-}
