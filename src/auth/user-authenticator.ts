@@ -19,6 +19,7 @@ import { loadWire } from '../wire/load-wire.js';
 
 /** The app's credentials from https://dev.twitch.tv/console/apps. */
 export interface AppCredentials {
+  /** The app's client id. */
   readonly appId: string;
   /** The client secret. The authorization code flow needs one; public clients use `DeviceCodeFlow`. */
   readonly appSecret?: string | undefined;

@@ -2,6 +2,7 @@ import { TwitchAPIError } from './twitch-api-error.js';
 
 /** `authenticate()` was called while a login of the same `UserAuthenticator` was still running. */
 export class AuthenticationInProgressError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'AuthenticationInProgressError';
 
   constructor() {

@@ -2,6 +2,7 @@ import { TwitchAPIError } from './twitch-api-error.js';
 
 /** `UserAuthenticator.stop()` ended a running login before it finished. */
 export class AuthorizationCancelledError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'AuthorizationCancelledError';
 
   constructor() {

@@ -5,6 +5,7 @@ import { AuthorizationError, type AuthorizationErrorDetails } from './authorizat
  * they want to: the app gets nothing without their consent.
  */
 export class AuthorizationDeniedError extends AuthorizationError {
+  /** @hidden */
   override readonly name: string = 'AuthorizationDeniedError';
 
   constructor(details: Omit<AuthorizationErrorDetails, 'error'>) {

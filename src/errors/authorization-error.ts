@@ -15,6 +15,7 @@ export interface AuthorizationErrorDetails {
  * Python: `twitchAPI.type.TwitchAuthorizationException`.
  */
 export class AuthorizationError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'AuthorizationError';
   /** Twitch's `error` parameter, e.g. `invalid_scope`. */
   readonly error: string;

@@ -2,7 +2,9 @@ import { TwitchAPIError } from './twitch-api-error.js';
 
 /** No redirect with a code reached the listener before the flow's `timeoutMs` ran out. */
 export class AuthorizationTimeoutError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'AuthorizationTimeoutError';
+  /** The `timeoutMs` that ran out. */
   readonly timeoutMs: number;
 
   constructor(details: {

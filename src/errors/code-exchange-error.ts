@@ -6,6 +6,7 @@ import { describeAnswer, TwitchAPIError, type TwitchAPIErrorDetails } from './tw
  * app is registered as a Public client, which cannot use this flow.
  */
 export class CodeExchangeError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'CodeExchangeError';
 
   constructor(details: TwitchAPIErrorDetails) {

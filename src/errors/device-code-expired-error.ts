@@ -5,6 +5,7 @@ import { TwitchAPIError, type TwitchAPIErrorDetails } from './twitch-api-error.j
  * Start again with a new `getCode()`.
  */
 export class DeviceCodeExpiredError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'DeviceCodeExpiredError';
 
   constructor(details: TwitchAPIErrorDetails = {}) {

@@ -9,6 +9,7 @@ import { describeAnswer, TwitchAPIError, type TwitchAPIErrorDetails } from './tw
  * Python: `twitchAPI.type.InvalidRefreshTokenException`.
  */
 export class InvalidRefreshTokenError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'InvalidRefreshTokenError';
 
   constructor(details: TwitchAPIErrorDetails = {}) {

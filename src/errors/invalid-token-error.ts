@@ -7,6 +7,7 @@ import { describeAnswer, TwitchAPIError, type TwitchAPIErrorDetails } from './tw
  * Python: `twitchAPI.type.InvalidTokenException`.
  */
 export class InvalidTokenError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'InvalidTokenError';
 
   constructor(details: TwitchAPIErrorDetails = {}) {

@@ -4,9 +4,11 @@ import { TwitchAPIError } from './twitch-api-error.js';
 export interface ListenerErrorDetails {
   /** The address the listener tried to bind, e.g. `127.0.0.1`. */
   readonly host: string;
+  /** The port it tried to bind. */
   readonly port: number;
   /** The system error code, e.g. `EADDRINUSE`. */
   readonly code: string | undefined;
+  /** The error of `listen()`. */
   readonly cause: unknown;
 }
 
@@ -15,8 +17,11 @@ export interface ListenerErrorDetails {
  * needs privileges, or the host is not an address of this machine.
  */
 export class ListenerError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'ListenerError';
+  /** The address it tried to bind, e.g. `127.0.0.1`. */
   readonly host: string;
+  /** The port it tried to bind. */
   readonly port: number;
   /** The system error code, e.g. `EADDRINUSE`. */
   readonly code: string | undefined;

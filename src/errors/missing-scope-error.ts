@@ -7,6 +7,7 @@ import { TwitchAPIError } from './twitch-api-error.js';
  * Python: `twitchAPI.type.MissingScopeException`.
  */
 export class MissingScopeError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'MissingScopeError';
   /** The scopes that are missing. */
   readonly missingScopes: readonly string[];

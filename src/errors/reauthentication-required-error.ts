@@ -7,6 +7,7 @@ import { TwitchAPIError } from './twitch-api-error.js';
  * The `cause` says which.
  */
 export class ReauthenticationRequiredError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'ReauthenticationRequiredError';
 
   constructor(reason: string, cause?: unknown) {

@@ -5,6 +5,7 @@ import { AuthorizationError } from './authorization-error.js';
  * app, character for character (scheme, host, port, path, trailing slash).
  */
 export class RedirectMismatchError extends AuthorizationError {
+  /** @hidden */
   override readonly name: string = 'RedirectMismatchError';
   /** The redirect URI that Twitch refused: register exactly this one. */
   readonly redirectUri: string;

@@ -5,6 +5,7 @@ import { TwitchAPIError } from './twitch-api-error.js';
  * the file system refused. The message names the file and what to do.
  */
 export class TokenStoreError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'TokenStoreError';
   /** The file concerned. */
   readonly path: string;

@@ -19,6 +19,7 @@ export interface TwitchAPIErrorDetails {
  * Python: `twitchAPI.type.TwitchAPIException`.
  */
 export class TwitchAPIError extends Error {
+  /** @hidden */
   override readonly name: string = 'TwitchAPIError';
   /** The HTTP status Twitch answered with; `undefined` when no answer arrived. */
   readonly status: number | undefined;

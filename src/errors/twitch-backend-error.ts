@@ -13,6 +13,7 @@ export interface TwitchBackendErrorDetails extends TwitchAPIErrorDetails {
  * Python: `twitchAPI.type.TwitchBackendException`.
  */
 export class TwitchBackendError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'TwitchBackendError';
   override readonly transient: boolean = true;
   /** How many times the call was tried. */

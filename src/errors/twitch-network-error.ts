@@ -24,6 +24,7 @@ export interface TwitchNetworkErrorDetails {
  * wrong `authBaseUrl`), which retrying cannot fix.
  */
 export class TwitchNetworkError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'TwitchNetworkError';
   override readonly transient: boolean;
   /** How many times the call was tried. */

@@ -14,6 +14,7 @@ export interface TwitchRateLimitErrorDetails extends TwitchAPIErrorDetails {
  * policy allows. Transient: wait {@link TwitchRateLimitError.retryAfterMs} and try again.
  */
 export class TwitchRateLimitError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'TwitchRateLimitError';
   override readonly transient: boolean = true;
   /** How many times the call was tried. */

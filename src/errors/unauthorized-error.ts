@@ -8,6 +8,7 @@ import { describeAnswer, TwitchAPIError, type TwitchAPIErrorDetails } from './tw
  * Python: `twitchAPI.type.UnauthorizedException`.
  */
 export class UnauthorizedError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'UnauthorizedError';
 
   constructor(details: TwitchAPIErrorDetails = {}) {

@@ -12,6 +12,7 @@ export interface UnexpectedResponseErrorDetails extends TwitchAPIErrorDetails {
  * kept, since it may hold a token.
  */
 export class UnexpectedResponseError extends TwitchAPIError {
+  /** @hidden */
   override readonly name: string = 'UnexpectedResponseError';
   /** What was wrong with the body. */
   readonly problem: string;

@@ -13,6 +13,7 @@ export interface UserInfo {
   readonly login: string | undefined;
   /** The user's email; needs the `user:read:email` scope. */
   readonly email: string | undefined;
+  /** Whether Twitch verified the email. */
   readonly emailVerified: boolean | undefined;
   /** The URL of the user's profile picture. */
   readonly picture: string | undefined;

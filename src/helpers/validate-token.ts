@@ -6,6 +6,7 @@ import { loadWire } from '../wire/load-wire.js';
 
 /** What Twitch says about a valid token. */
 export interface ValidTokenInfo {
+  /** Always `true` here. */
   readonly valid: true;
   /** The client id of the app the token was issued to. */
   readonly clientId: string;
@@ -13,6 +14,7 @@ export interface ValidTokenInfo {
   readonly login: string | null;
   /** The user's id; `null` for app tokens. */
   readonly userId: string | null;
+  /** The scopes the token carries. */
   readonly scopes: readonly string[];
   /** Seconds until the token expires. */
   readonly expiresIn: number;
@@ -20,7 +22,9 @@ export interface ValidTokenInfo {
 
 /** Twitch's answer for an invalid (expired, revoked, unknown) token. */
 export interface InvalidTokenInfo {
+  /** Always `false` here. */
   readonly valid: false;
+  /** Twitch's status: 401. */
   readonly status: 401;
   /** Twitch's message, e.g. `invalid access token`. */
   readonly message: string;

@@ -15,20 +15,30 @@ export type FetchLike = (url: string, init: FetchInit) => Promise<ResponseLike>;
  * passed along too (undici's and Node's `fetch` read it).
  */
 export interface FetchInit {
+  /** `GET` or `POST`. */
   readonly method: 'GET' | 'POST';
+  /** Lower-case header names. */
   readonly headers: Record<string, string>;
+  /** A form-encoded body, for POSTs. */
   readonly body?: string;
   /** Always set when the caller gave a `fetch` or a `signal`. */
   readonly signal?: AbortSignal;
-  // A redirect could carry a client secret to another host: never follow one.
+  /** Always `manual`: a redirect could carry a client secret to another host, so none is followed. */
   readonly redirect: 'manual';
 }
 
 /** The parts of a Fetch API `Response` this library reads. */
 export interface ResponseLike {
+  /** The HTTP status. */
   readonly status: number;
-  readonly headers: { get(name: string): string | null };
+  /** The response headers. */
+  readonly headers: {
+    /** A header's value, or `null`. */
+    get(name: string): string | null;
+  };
+  /** The body as a stream, read when its size is not declared. */
   readonly body: ReadableStream<Uint8Array> | null;
+  /** The whole body, read when its size is declared and small. */
   text(): Promise<string>;
 }
 

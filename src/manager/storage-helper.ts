@@ -15,7 +15,11 @@ import { TokenManager, type TokenManagerOptions } from './token-manager.js';
  * scopes, or an object with `authenticate()` (a `UserAuthenticator`, a `DeviceCodeFlow`).
  */
 export type AuthGenerator =
-  ((scopes: readonly ScopeLike[]) => Promise<UserToken>) | { authenticate(): Promise<UserToken> };
+  | ((scopes: readonly ScopeLike[]) => Promise<UserToken>)
+  | {
+      /** Runs a login and resolves with its token. */
+      authenticate(): Promise<UserToken>;
+    };
 
 /** Options of {@link UserAuthenticationStorageHelper}: the manager's, plus where and how. */
 export interface StorageHelperOptions extends Omit<TokenManagerOptions, 'store'> {

@@ -136,7 +136,10 @@ export class FakeTwitch {
    * fake.injectFault({ endpoint: '/token', status: 503, times: 2 }); // two failures, then success
    * ```
    */
-  injectFault(fault: FakeFault): { readonly remaining: number } {
+  injectFault(fault: FakeFault): {
+    /** How many matching requests it has yet to hit. */
+    readonly remaining: number;
+  } {
     const armed: ArmedFault = { fault, remaining: fault.times ?? 1 };
     this.#faults.push(armed);
     return {
@@ -155,10 +158,23 @@ export class FakeTwitch {
    * Mints a user token as if the user had logged in, for tests that start from a token.
    * Default app: {@link DEMO_APP}; default user: the logged-in one.
    */
-  issueUserToken(input: { clientId?: string; userId?: string; scopes?: readonly string[] } = {}): {
+  issueUserToken(
+    input: {
+      /** The app. Default: the first registered. */
+      clientId?: string;
+      /** The user. Default: the logged-in one. */
+      userId?: string;
+      /** The scopes. Default: none. */
+      scopes?: readonly string[];
+    } = {},
+  ): {
+    /** The access token. */
     accessToken: string;
+    /** The refresh token. */
     refreshToken: string;
+    /** Its lifetime in seconds. */
     expiresIn: number;
+    /** Its scopes. */
     scopes: string[];
   } {
     const body = this.identity.mintUserToken(

@@ -5,10 +5,30 @@ import { activationPage, consentPage, messagePage } from './pages.js';
 
 /** What the fake answers: JSON, a redirect, an HTML page, or an empty 200. */
 export type Answer =
-  | { readonly status: number; readonly json: unknown }
-  | { readonly status: 302; readonly location: string }
-  | { readonly status: number; readonly html: string }
-  | { readonly status: 200; readonly empty: true };
+  | {
+      /** The HTTP status. */
+      readonly status: number;
+      /** A JSON body. */
+      readonly json: unknown;
+    }
+  | {
+      /** A redirect. */
+      readonly status: 302;
+      /** Where to. */
+      readonly location: string;
+    }
+  | {
+      /** The HTTP status. */
+      readonly status: number;
+      /** An HTML page. */
+      readonly html: string;
+    }
+  | {
+      /** An empty 200. */
+      readonly status: 200;
+      /** Marks the empty answer. */
+      readonly empty: true;
+    };
 
 /** How long the fake's tokens and codes live. */
 export interface Lifetimes {
@@ -60,7 +80,8 @@ interface DeviceGrant {
   decision: { readonly approved: true; readonly userId: string } | { readonly approved: false } | undefined;
 }
 
-type Form = Readonly<Record<string, string>>;
+/** Query or form fields, by name. */
+export type Form = Readonly<Record<string, string>>;
 
 const KNOWN_SCOPES: ReadonlySet<string> = new Set(Object.values(AuthScope));
 const MAX_ACCESS_TOKENS_PER_REFRESH_TOKEN = 50;
@@ -102,7 +123,9 @@ function randomToken(length: number): string {
  * It knows nothing of HTTP; `FakeTwitch` routes requests here.
  */
 export class FakeIdentity {
+  /** The registered apps, by client id: add or replace apps here. */
   readonly apps = new Map<string, FakeApp>();
+  /** The users, by id. */
   readonly users = new Map<string, FakeUser>();
   /** How `/authorize` decides. */
   authorizeMode: AuthorizeMode;

@@ -18,7 +18,7 @@
  */
 
 export { startFakeTwitch, FakeTwitch, type FakeTwitchOptions } from './fake-twitch.js';
-export { FakeIdentity, type Answer, type Lifetimes } from './identity.js';
+export { FakeIdentity, type Answer, type Form, type Lifetimes } from './identity.js';
 export { ManualClock } from './manual-clock.js';
 export {
   DEMO_APP,

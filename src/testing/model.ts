@@ -1,5 +1,6 @@
 /** An application registered with the fake, as in Twitch's developer console. */
 export interface FakeApp {
+  /** The client id. */
   readonly clientId: string;
   /** The client secret; leave it out for a public client (device code flow only). */
   readonly clientSecret?: string | undefined;
@@ -11,8 +12,11 @@ export interface FakeApp {
 
 /** A Twitch user of the fake. */
 export interface FakeUser {
+  /** The user id, e.g. `141981764`. */
   readonly id: string;
+  /** The login name. */
   readonly login: string;
+  /** The email, shown with `user:read:email`. */
   readonly email?: string | undefined;
 }
 
@@ -40,11 +44,13 @@ export const DEMO_USER: FakeUser = Object.freeze({
 
 /** One request the fake received, for assertions. */
 export interface RecordedRequest {
+  /** `GET`, `POST`, … */
   readonly method: string;
   /** The endpoint below the base path (`/oauth2` or `/auth`), e.g. `/token`; outside them (a 404), the whole path. */
   readonly endpoint: string;
   /** The request target as received, path and query string. */
   readonly url: string;
+  /** The query parameters. */
   readonly query: Readonly<Record<string, string>>;
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -88,8 +94,11 @@ export interface FakeFault {
 
 /** Broken bodies seen from id.twitch.tv and the proxies in front of it. */
 export const FAULT_BODIES = Object.freeze({
+  /** No body at all. */
   empty: '',
+  /** A proxy's 502 page. */
   html: '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>',
+  /** JSON cut short. */
   malformed: '{"access_token":"x","expires_in":',
 });
 

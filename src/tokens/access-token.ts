@@ -1,8 +1,10 @@
 /** The plain fields of an {@link AccessToken}, as `JSON.stringify` writes them. */
 export interface AccessTokenJSON {
+  /** The access token, for `Authorization: Bearer …` at Helix. */
   readonly accessToken: string;
   /** Lifetime in seconds from `obtainedAt`, as Twitch sent it. */
   readonly expiresIn: number;
+  /** The scopes the token carries. */
   readonly scopes: readonly string[];
   /** Twitch sends `bearer`. */
   readonly tokenType: string;
@@ -20,10 +22,15 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * accident does not leak; `JSON.stringify` writes every field, for storage.
  */
 export class AccessToken implements AccessTokenJSON {
+  /** The access token, for `Authorization: Bearer …` at Helix. */
   readonly accessToken: string;
+  /** Lifetime in seconds from `obtainedAt`, as Twitch sent it. */
   readonly expiresIn: number;
+  /** The scopes the token carries. */
   readonly scopes: readonly string[];
+  /** Twitch sends `bearer`. */
   readonly tokenType: string;
+  /** When the token was requested, in epoch milliseconds. */
   readonly obtainedAt: number;
 
   constructor(fields: AccessTokenJSON) {

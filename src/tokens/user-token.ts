@@ -2,6 +2,7 @@ import { AccessToken, readAccessTokenFields, requireField, type AccessTokenJSON 
 
 /** The plain fields of a {@link UserToken}, as `JSON.stringify` writes them. */
 export interface UserTokenJSON extends AccessTokenJSON {
+  /** The refresh token; a public client's works once. */
   readonly refreshToken: string;
 }
 
