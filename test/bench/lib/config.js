@@ -41,6 +41,13 @@ function listFromEnv(name, fallback) {
  * @property {number} memoryCheckpoint Calls before the first RSS reading after the start (BENCH_MEMORY_CHECKPOINT).
  * @property {number} memoryConcurrency Concurrency of the memory run (BENCH_MEMORY_CONCURRENCY).
  * @property {number} importRuns Fresh `node` processes per package for import times (BENCH_IMPORT_RUNS).
+ * @property {number} logins Measured logins per round of the login suite (BENCH_LOGINS).
+ * @property {number} loginWarmup Unmeasured logins before them, in the same process (BENCH_LOGIN_WARMUP).
+ * @property {number} loginRounds Fresh worker processes of the login suite; figures pool them (BENCH_LOGIN_ROUNDS).
+ * @property {number} hotCalls `getAccessToken()` calls per timed batch of the token-manager hot path (BENCH_HOT_CALLS).
+ * @property {number} hotBatches Timed batches per round of each hot-path loop; figures are medians (BENCH_HOT_BATCHES).
+ * @property {number} hotRounds Fresh worker processes of the hot path (BENCH_HOT_ROUNDS).
+ * @property {number} simDays Simulated days of the token-manager's request count (BENCH_SIM_DAYS).
  * @property {string[] | undefined} suites Suites to run (BENCH_SUITES); all when undefined.
  * @property {string[] | undefined} clients Clients of the http-clients suite (BENCH_CLIENTS); all when undefined.
  */
@@ -62,10 +69,19 @@ export function readConfig() {
     memoryCheckpoint: intFromEnv('BENCH_MEMORY_CHECKPOINT', 2000),
     memoryConcurrency: Math.max(1, intFromEnv('BENCH_MEMORY_CONCURRENCY', 16)),
     importRuns: Math.max(1, intFromEnv('BENCH_IMPORT_RUNS', 7)),
+    logins: intFromEnv('BENCH_LOGINS', 200),
+    loginWarmup: intFromEnv('BENCH_LOGIN_WARMUP', 30),
+    loginRounds: Math.max(1, intFromEnv('BENCH_LOGIN_ROUNDS', 3)),
+    hotCalls: intFromEnv('BENCH_HOT_CALLS', 1_000_000),
+    hotBatches: Math.max(1, intFromEnv('BENCH_HOT_BATCHES', 7)),
+    hotRounds: Math.max(1, intFromEnv('BENCH_HOT_ROUNDS', 3)),
+    simDays: Math.max(1, intFromEnv('BENCH_SIM_DAYS', 1)),
     suites: listFromEnv('BENCH_SUITES', undefined),
     clients: listFromEnv('BENCH_CLIENTS', undefined),
   };
   if (config.calls < 1) throw new TypeError('BENCH_CALLS must be at least 1');
+  if (config.logins < 1) throw new TypeError('BENCH_LOGINS must be at least 1');
+  if (config.hotCalls < 1) throw new TypeError('BENCH_HOT_CALLS must be at least 1');
   if (config.memoryCheckpoint > config.memoryCalls) {
     throw new TypeError('BENCH_MEMORY_CHECKPOINT must not exceed BENCH_MEMORY_CALLS');
   }

@@ -8,6 +8,8 @@
  * `BENCH_SUITES=name,…` runs a subset.
  */
 import httpClients from './http-clients.js';
+import login from './login.js';
+import tokenManager from './token-manager.js';
 
 /**
  * @typedef {object} TargetCheck One performance target, met or not.
@@ -39,4 +41,4 @@ import httpClients from './http-clients.js';
  */
 
 /** @type {Suite[]} */
-export const SUITES = [httpClients];
+export const SUITES = [httpClients, login, tokenManager];
