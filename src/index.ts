@@ -35,7 +35,7 @@ export {
 export { DeviceCode, type DeviceCodeFields } from './device/device-code.js';
 
 // Keeping tokens alive
-export { TokenManager, type TokenManagerOptions } from './manager/token-manager.js';
+export { TokenManager, type StartOptions, type TokenManagerOptions } from './manager/token-manager.js';
 export { systemClock, type Clock } from './manager/clock.js';
 export {
   UserAuthenticationStorageHelper,

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  AuthenticationInProgressError,
   AuthorizationDeniedError,
   DeviceCode,
   DeviceCodeExpiredError,
@@ -180,21 +181,69 @@ describe('DeviceCodeFlow.waitForAuthComplete', () => {
     expect(fake.requestsTo('/token')).toHaveLength(1);
   });
 
-  it('keeps polling through transient failures, with backoff, within the code lifetime', async () => {
+  it('keeps polling through transient failures, backing off from the interval, within the code lifetime', async () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(1); // the longest waits the jitter allows
+    try {
+      const device = flow();
+      const code = await device.getCode();
+      const start = clock.now();
+      fake.injectFault({ endpoint: '/token', status: 503, times: 2 });
+      fake.injectFault({ endpoint: '/token', reset: true });
+      const seen: DevicePoll[] = [];
+      const token = await drive(device.waitForAuthComplete({ onPoll: (poll) => seen.push(poll) }), (timer) => {
+        if (timer === 5) fake.identity.decideDevice(code.userCode, true);
+      });
+      expect(token).toBeInstanceOf(UserToken);
+      expect(seen.map((poll) => [poll.outcome, poll.nextPollInMs])).toEqual([
+        ['failed', 10_000],
+        ['failed', 15_000],
+        ['failed', 25_000],
+        ['pending', 5000],
+      ]);
+      const gaps = polls().map((at, index, all) => at - (index === 0 ? start : (all[index - 1] ?? start)));
+      expect(gaps).toEqual([5000, 10_000, 15_000, 25_000, 5000]);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
+  it('waits at least as long as a 429 asks', async () => {
     const device = flow();
     const code = await device.getCode();
     const start = clock.now();
-    fake.injectFault({ endpoint: '/token', status: 503, times: 2 });
-    fake.injectFault({ endpoint: '/token', reset: true });
-    const seen: DevicePoll[] = [];
-    const token = await drive(device.waitForAuthComplete({ onPoll: (poll) => seen.push(poll) }), (timer) => {
-      if (timer === 5) fake.identity.decideDevice(code.userCode, true);
+    fake.injectFault({ endpoint: '/token', status: 429, headers: { 'retry-after': '40' } });
+    await drive(device.waitForAuthComplete(), (timer) => {
+      if (timer === 2) fake.identity.decideDevice(code.userCode, true);
     });
-    expect(token).toBeInstanceOf(UserToken);
-    expect(seen.map((poll) => poll.outcome)).toEqual(['failed', 'failed', 'failed', 'pending']);
-    const gaps = polls().map((at, index, all) => at - (index === 0 ? start : (all[index - 1] ?? start)));
-    expect(gaps[0]).toBe(5000);
-    for (const gap of gaps.slice(1)) expect(gap).toBeGreaterThanOrEqual(5000); // never faster than the interval
+    const [first, second] = polls();
+    expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(45_000); // interval + the 40 s asked
+    expect((first ?? 0) - start).toBe(5000);
+  });
+
+  it('refuses a second wait on the same code: two loops would poll twice as fast', async () => {
+    const device = flow();
+    const code = await device.getCode();
+    const first = device.waitForAuthComplete();
+    expect(await rejectionOf(device.waitForAuthComplete())).toBeInstanceOf(AuthenticationInProgressError);
+    await drive(first, (timer) => {
+      if (timer === 2) fake.identity.decideDevice(code.userCode, true);
+    });
+    expect(fake.requestsTo('/token')).toHaveLength(2);
+  });
+
+  it('keeps the code when aborted during a poll, so that a new wait can finish the login', async () => {
+    const device = flow();
+    const code = await device.getCode();
+    fake.injectFault({ endpoint: '/token', delayMs: 300 });
+    const controller = new AbortController();
+    const waiting = device.waitForAuthComplete({ signal: controller.signal });
+    await until(() => clock.nextTimerAt !== undefined);
+    await clock.advance(5000);
+    await until(() => fake.requestsTo('/token').length === 1);
+    controller.abort(new Error('restart'));
+    expect(String(await rejectionOf(waiting))).toContain('restart');
+    fake.identity.decideDevice(code.userCode, true);
+    expect(await drive(device.waitForAuthComplete())).toBeInstanceOf(UserToken);
   });
 
   it('stops on abort with the signal reason, leaving no timer and sending no further poll', async () => {
@@ -213,6 +262,20 @@ describe('DeviceCodeFlow.waitForAuthComplete', () => {
     const sent = fake.requestsTo('/token').length;
     await clock.advance(60_000);
     expect(fake.requestsTo('/token')).toHaveLength(sent);
+  });
+});
+
+describe('a poll in flight at expiry (real clock)', () => {
+  it('is cut off when the code expires, not when Twitch finally answers', async () => {
+    await startFake({ now: Date.now, lifetimes: { deviceCodeSeconds: 2, deviceIntervalSeconds: 1 } });
+    const device = new DeviceCodeFlow(publicApp, [], { authBaseUrl: fake.authBaseUrl });
+    await device.getCode();
+    fake.injectFault({ endpoint: '/token', delayMs: 10_000 });
+    const started = Date.now();
+    expect(await rejectionOf(device.waitForAuthComplete())).toBeInstanceOf(DeviceCodeExpiredError);
+    // A bound on correctness, not speed: the slow answer (10 s) was not waited for.
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(fake.requestsTo('/token')).toHaveLength(1);
   });
 });
 

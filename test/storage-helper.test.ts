@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -127,6 +127,23 @@ describe('UserAuthenticationStorageHelper.bind', () => {
     expect(String(warning)).toContain(storagePath);
     const aside = readdirSync(folder).find((name) => name.startsWith('user_token.json.unreadable-'));
     expect(readFileSync(join(folder, aside ?? 'missing'), 'utf8')).toBe('{"token": "trunc');
+  });
+
+  it('does not log in, nor move the file, when the file cannot be read (I/O, permissions): bind() rejects', async () => {
+    mkdirSync(storagePath); // a directory where the file should be: EISDIR, as EACCES would be for another user
+    const authGenerator = generator();
+    const error = await rejectionOf(bind({ authGenerator }));
+    expect(error).toBeInstanceOf(TokenStoreError);
+    expect(error).toMatchObject({ reason: 'io', path: storagePath });
+    expect(authGenerator).not.toHaveBeenCalled();
+    expect(readdirSync(folder)).toEqual(['user_token.json']);
+  });
+
+  it('validates once at start: bind() checked the token, so the manager does not validate again at once', async () => {
+    const login = twitch.fake.issueUserToken({ scopes: ['chat:read'] });
+    await storeToken(login);
+    await (await bind({ authGenerator: generator() })).settled();
+    expect(twitch.fake.requestsTo('/validate')).toHaveLength(1);
   });
 
   it("revives the Python original's user_token.json without logging in", async () => {

@@ -4,6 +4,7 @@ import {
   MissingScopeError,
   ReauthenticationRequiredError,
   TokenManager,
+  TokenStoreError,
   TwitchBackendError,
   UserToken,
   type AppCredentials,
@@ -12,6 +13,11 @@ import {
 } from '../src/index.js';
 import { DEMO_APP, DEMO_PUBLIC_APP, ManualClock, startFakeTwitch, type FakeTwitch } from '../src/testing/index.js';
 import { rejectionOf } from './support/fake.js';
+
+/** Yields until `condition` holds (real time: lets HTTP round trips finish). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 2));
+}
 
 const HOUR = 3_600_000;
 const LIFETIME_S = 14_124; // the fake's user token lifetime, as Twitch's example
@@ -123,6 +129,7 @@ describe('TokenManager timers', () => {
     const onRefresh = vi.fn();
     const onValidate = vi.fn();
     const tokens = manager(loginToken(), { onRefresh, onValidate }).start();
+    await tokens.settled(); // the first run (validation) happens at start
     const expiredSeen: number[] = [];
     const start = clock.now();
     // Minute by minute, as a bot using its token would.
@@ -144,8 +151,6 @@ describe('TokenManager timers', () => {
     expect(refreshes).toHaveLength(Math.floor((24 * HOUR) / window));
     expect(onRefresh).toHaveBeenCalledTimes(refreshes.length);
     expect(expiredSeen).toEqual([]);
-    // Every validation found the token valid: refreshed in time, never used expired.
-    expect(validations.length).toBe(onValidate.mock.calls.length);
   });
 
   it('rides out a transient outage: keeps the token, retries with bounded backoff, recovers, never asks to log in again', async () => {
@@ -153,9 +158,10 @@ describe('TokenManager timers', () => {
     const onRefreshFailure = vi.fn();
     const token = loginToken();
     const tokens = manager(token, { onInvalid, onRefreshFailure }).start();
+    await tokens.settled(); // the first run (validation) happens at start
     await clock.advance(LIFETIME_S * 1000 - 400_000, () => tokens.settled()); // before the refresh is due
 
-    const outage = fake.injectFault({ endpoint: '/token', status: 503, times: Infinity });
+    fake.injectFault({ endpoint: '/token', status: 503, times: Infinity });
     fake.clearRecords();
     await clock.advance(200_000, () => tokens.settled()); // the refresh falls due during the outage
     for (let minute = 0; minute < 3; minute++) {
@@ -168,7 +174,6 @@ describe('TokenManager timers', () => {
     expect(onRefreshFailure).toHaveBeenCalledTimes(attempts);
 
     fake.clearFaults();
-    expect(outage.remaining).toBe(Infinity);
     await clock.advance(10 * 60_000, () => tokens.settled());
     expect(tokens.token?.accessToken).not.toBe(token.accessToken);
     expect(await tokens.getAccessToken()).toBe(tokens.token?.accessToken);
@@ -181,6 +186,7 @@ describe('TokenManager timers', () => {
     const token = loginToken();
     fake.identity.revokeRefreshToken(token.refreshToken);
     const tokens = manager(token, { onInvalid }).start();
+    await tokens.settled(); // the first run (validation) happens at start
     await clock.advance(LIFETIME_S * 1000, () => tokens.settled());
 
     expect(onInvalid).toHaveBeenCalledTimes(1);
@@ -205,7 +211,7 @@ describe('TokenManager timers', () => {
     fake.identity.expireAccessToken(token.accessToken);
     const onRefresh = vi.fn();
     const tokens = manager(token, { onRefresh }).start();
-    await clock.advance(0, () => tokens.settled());
+    await tokens.settled(); // the first run (validation) happens at start
     expect(fake.requests.map((request) => request.endpoint)).toEqual(['/validate', '/token']);
     expect(onRefresh).toHaveBeenCalledTimes(1);
     await tokens.stop();
@@ -215,7 +221,7 @@ describe('TokenManager timers', () => {
     const foreign = loginToken(['chat:read'], DEMO_PUBLIC_APP.clientId);
     const onInvalid = vi.fn();
     const other = manager(foreign, { onInvalid }).start();
-    await clock.advance(0, () => other.settled());
+    await other.settled(); // the first run (validation) happens at start
     expect(onInvalid).toHaveBeenCalledTimes(1);
     expect(String(onInvalid.mock.calls[0]?.[0])).toContain(`issued to the app ${DEMO_PUBLIC_APP.clientId}`);
 
@@ -223,7 +229,7 @@ describe('TokenManager timers', () => {
     const claimed = new UserToken({ ...granted.toJSON(), scopes: ['chat:read', 'chat:edit'] });
     const onMissingScopes = vi.fn();
     const tokens = manager(claimed, { onMissingScopes }).start();
-    await clock.advance(0, () => tokens.settled());
+    await tokens.settled(); // the first run (validation) happens at start
     expect(onMissingScopes).toHaveBeenCalledTimes(1);
     const missing = onMissingScopes.mock.calls[0]?.[0] as MissingScopeError;
     expect(missing).toBeInstanceOf(MissingScopeError);
@@ -235,7 +241,7 @@ describe('TokenManager timers', () => {
   it('refreshes at once when a timer fires late after the machine slept', async () => {
     const token = loginToken();
     const tokens = manager(token).start();
-    await clock.advance(0, () => tokens.settled());
+    await tokens.settled(); // the first run (validation) happens at start
     fake.clearRecords();
     clock.jump(10 * HOUR); // asleep: no timer fired
     await clock.advance(0, () => tokens.settled());
@@ -259,6 +265,7 @@ describe('TokenManager timers', () => {
       }),
     });
     const tokens = manager(short).start();
+    await tokens.settled(); // the first run (validation) happens at start
     await clock.advance(60_000, () => tokens.settled());
     // Refreshed at half-life, but never more often than once a second.
     expect(fake.requestsTo('/token').length).toBeLessThanOrEqual(60);
@@ -268,10 +275,143 @@ describe('TokenManager timers', () => {
 
   it('stops its timers on stop() and leaves none behind', async () => {
     const tokens = manager(loginToken()).start();
+    await tokens.settled(); // the first run (validation) happens at start
     expect(clock.pendingTimers).toBe(1);
     await tokens.stop();
     expect(clock.pendingTimers).toBe(0);
     expect(tokens.running).toBe(false);
+  });
+});
+
+describe('TokenManager recovery and stores that fail', () => {
+  /** A memory store whose writes fail while `failing` is true (reads work). */
+  function flakyStore(): TokenStore & { failing: boolean; writes: number; reads: number } {
+    const inner = new MemoryTokenStore();
+    const broken = (): TokenStoreError =>
+      new TokenStoreError({ path: '/data/tokens.json', reason: 'io' }, 'The disk is full (ENOSPC).');
+    const store = {
+      failing: false,
+      writes: 0,
+      reads: 0,
+      get: (key: string) => {
+        store.reads += 1;
+        return inner.get(key);
+      },
+      set: (key: string, token: UserToken) => {
+        store.writes += 1;
+        return store.failing ? Promise.reject(broken()) : inner.set(key, token);
+      },
+      update: (key: string, replace: (current: UserToken | undefined) => Promise<UserToken>) =>
+        inner.update(key, async (current) => {
+          const next = await replace(current);
+          store.writes += 1;
+          if (store.failing) throw broken();
+          return next;
+        }),
+    };
+    return store;
+  }
+
+  it('restarts the timers when setToken() follows a permanent failure', async () => {
+    const onInvalid = vi.fn();
+    const token = loginToken();
+    fake.identity.revokeRefreshToken(token.refreshToken);
+    fake.identity.expireAccessToken(token.accessToken);
+    const tokens = manager(token, { onInvalid }).start();
+    await tokens.settled();
+    expect(onInvalid).toHaveBeenCalledTimes(1);
+    expect(tokens.running).toBe(false);
+
+    await tokens.setToken(loginToken());
+    expect(tokens.running).toBe(true);
+    await clock.advance(0, () => tokens.settled());
+    fake.clearRecords();
+    await clock.advance(5 * HOUR, () => tokens.settled());
+    expect(fake.requestsTo('/validate')).toHaveLength(5);
+    await tokens.stop();
+  });
+
+  it("keeps a refreshed token whose write failed, uses it, and stores it once the store works: a public client's login survives", async () => {
+    const store = flakyStore();
+    const onRefresh = vi.fn();
+    const onRefreshFailure = vi.fn();
+    const token = loginToken(['chat:read'], DEMO_PUBLIC_APP.clientId);
+    const tokens = manager(token, { store, onRefresh, onRefreshFailure }, publicApp).start();
+    await tokens.settled();
+
+    store.failing = true;
+    await clock.advance(LIFETIME_S * 1000, () => tokens.settled());
+    const rotated = tokens.token;
+    expect(rotated?.refreshToken).not.toBe(token.refreshToken);
+    expect(await tokens.getAccessToken()).toBe(rotated?.accessToken);
+    expect(onRefreshFailure.mock.calls.map(([error]) => (error as Error).name)).toContain('TokenStoreError');
+    expect(onRefresh).not.toHaveBeenCalled();
+    expect((await store.get('default'))?.refreshToken).toBe(token.refreshToken); // the store still has the spent one
+
+    store.failing = false;
+    await clock.advance(10 * 60_000, () => tokens.settled());
+    expect((await store.get('default'))?.refreshToken).toBe(rotated?.refreshToken);
+    expect(onRefresh).toHaveBeenCalledWith(rotated);
+    // The next refresh spends the rotated token, not the spent one.
+    await expect(tokens.refresh()).resolves.toBeInstanceOf(UserToken);
+    await tokens.stop();
+  });
+
+  it('reports a store that refuses the first token, keeps using the token, retries, and flush() rejects meanwhile', async () => {
+    const store = flakyStore();
+    store.failing = true;
+    const onRefreshFailure = vi.fn();
+    const token = loginToken();
+    const tokens = manager(token, { store, onRefreshFailure });
+    expect(await rejectionOf(tokens.flush())).toBeInstanceOf(TokenStoreError);
+    tokens.start();
+    await tokens.settled();
+    expect(onRefreshFailure).toHaveBeenCalled();
+    expect(await tokens.getAccessToken()).toBe(token.accessToken);
+    expect(fake.requestsTo('/validate')).toHaveLength(1); // the start-up validation still happened
+
+    store.failing = false;
+    await clock.advance(10 * 60_000, () => tokens.settled());
+    expect((await store.get('default'))?.accessToken).toBe(token.accessToken);
+    await tokens.flush(); // nothing left to write
+    await tokens.stop();
+  });
+
+  it('backs off, and reports, when the store cannot be read', async () => {
+    const unreadable: TokenStore = {
+      get: () => Promise.reject(new TokenStoreError({ path: '/data/tokens.json', reason: 'corrupt' }, 'corrupt')),
+      set: () => Promise.resolve(),
+      update: () => Promise.reject(new Error('not used')),
+    };
+    const reads = vi.spyOn(unreadable, 'get');
+    // The longest waits the jitter allows: 5 s, 10 s, … 300 s; 17 reads in an hour, not 3600.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(1);
+    const onRefreshFailure = vi.fn();
+    const tokens = manager(undefined, { store: unreadable, onRefreshFailure }).start();
+    await tokens.settled();
+    await clock.advance(HOUR, () => tokens.settled());
+    expect(onRefreshFailure).toHaveBeenCalled();
+    expect(onRefreshFailure.mock.calls.length).toBe(reads.mock.calls.length);
+    expect(reads.mock.calls.length).toBe(17);
+    random.mockRestore();
+    await tokens.stop();
+  });
+
+  it('validates once when a refresh lands during a slow validation', async () => {
+    const tokens = manager(loginToken());
+    fake.injectFault({ endpoint: '/validate', delayMs: 300 });
+    tokens.start();
+    await until(() => fake.requestsTo('/validate').length === 1);
+    await tokens.refresh();
+    await tokens.settled();
+    await clock.advance(2000, () => tokens.settled());
+    expect(fake.requestsTo('/validate')).toHaveLength(1);
+    await tokens.stop();
+  });
+
+  it('refuses a token that is not a UserToken, saying how to revive one', () => {
+    const plain = { accessToken: 'a', refreshToken: 'r', expiresIn: 1, scopes: [] } as unknown as UserToken;
+    expect(() => manager(plain)).toThrow(/UserToken\.fromJSON/);
   });
 });
 

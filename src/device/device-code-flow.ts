@@ -1,14 +1,17 @@
 import type { Dispatcher } from 'undici';
 import type { AppCredentials } from '../auth/user-authenticator.js';
+import { AuthenticationInProgressError } from '../errors/authentication-in-progress-error.js';
 import { AuthorizationDeniedError } from '../errors/authorization-denied-error.js';
 import { DeviceCodeExpiredError } from '../errors/device-code-expired-error.js';
 import { isTransientError } from '../errors/is-transient-error.js';
+import { TwitchRateLimitError } from '../errors/twitch-rate-limit-error.js';
 import { UnauthorizedError } from '../errors/unauthorized-error.js';
 import { requireText } from '../helpers/require-text.js';
 import { refusalDetails, refusedRequest } from '../helpers/token-endpoint.js';
 import { backoffDelayMs } from '../http/backoff.js';
 import { callTwitch } from '../http/client.js';
 import type { FetchLike, HttpOptions, RetryOptions } from '../http/options.js';
+import { DEFAULT_TIMEOUT_MS } from '../http/settings.js';
 import { systemClock, type Clock } from '../manager/clock.js';
 import type { ScopeLike } from '../scopes.js';
 import { UserToken } from '../tokens/user-token.js';
@@ -89,7 +92,9 @@ export class DeviceCodeFlow {
   readonly #http: HttpOptions;
   readonly #clock: Clock;
   readonly #onCode: ((code: DeviceCode) => void | Promise<void>) | undefined;
+  readonly #requestTimeoutMs: number;
   #pending: PendingCode | undefined;
+  #waiting = false;
 
   /**
    * @param app - The app's client id, and its secret for a confidential client (leave it out for a public one).
@@ -102,6 +107,7 @@ export class DeviceCodeFlow {
     this.scopes = Object.freeze([...scopes]);
     this.#clock = options.clock ?? systemClock;
     this.#onCode = options.onCode;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#http = {
       ...(options.authBaseUrl === undefined ? {} : { authBaseUrl: options.authBaseUrl }),
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
@@ -149,37 +155,51 @@ export class DeviceCodeFlow {
    *
    * @throws TypeError when called before {@link getCode}.
    * @throws {@link AuthorizationDeniedError} when the user declines.
-   * @throws {@link DeviceCodeExpiredError} when the code expires first.
-   * @throws the signal's reason when aborted.
+   * @throws {@link DeviceCodeExpiredError} when the code expires first (a poll in flight is cut off then).
+   * @throws {@link AuthenticationInProgressError} while another wait on this flow runs.
+   * @throws the signal's reason when aborted; the code stays valid for another wait.
    */
   async waitForAuthComplete(options: WaitForAuthOptions = {}): Promise<UserToken> {
     const pending = this.#pending;
     if (pending === undefined) {
       throw new TypeError('waitForAuthComplete() needs a code: call getCode() first and show it to the user.');
     }
+    // Two waits on one code would poll twice as fast as Twitch allows.
+    if (this.#waiting) throw new AuthenticationInProgressError();
+    this.#waiting = true;
+    try {
+      return await this.#waitFor(pending, options);
+    } finally {
+      this.#waiting = false;
+    }
+  }
+
+  async #waitFor(pending: PendingCode, options: WaitForAuthOptions): Promise<UserToken> {
     const { signal } = options;
     signal?.throwIfAborted();
     let intervalMs = pending.intervalMs;
     let failures = 0;
+    let waitMs = intervalMs;
     for (let attempt = 1; ; attempt++) {
-      const waitMs = intervalMs + (failures === 0 ? 0 : backoffDelayMs(failures, intervalMs, 60_000));
       await this.#sleep(Math.min(waitMs, pending.expiresAt - this.#clock.now()), signal);
-      if (this.#clock.now() >= pending.expiresAt) {
-        this.#end(pending);
-        throw new DeviceCodeExpiredError();
-      }
+      if (this.#clock.now() >= pending.expiresAt) throw this.#expired(pending);
 
       const requestedAt = this.#clock.now();
       let outcome: UserToken | 'pending' | 'slow_down';
       try {
         outcome = await this.#poll(pending, signal);
       } catch (error) {
-        if (signal?.aborted === true || !isTransientError(error)) {
+        // An abort ends this wait only: the code stays valid for another waitForAuthComplete().
+        if (signal?.aborted === true) throw error;
+        if (!isTransientError(error)) {
           this.#end(pending);
           throw error;
         }
         failures += 1;
-        options.onPoll?.({ attempt, outcome: 'failed', nextPollInMs: intervalMs, expiresAt: pending.expiresAt, error });
+        const backoff = backoffDelayMs(failures, intervalMs, 60_000);
+        const asked = error instanceof TwitchRateLimitError ? (error.retryAfterMs ?? 0) : 0;
+        waitMs = intervalMs + Math.max(backoff, asked);
+        options.onPoll?.({ attempt, outcome: 'failed', nextPollInMs: waitMs, expiresAt: pending.expiresAt, error });
         continue;
       }
       failures = 0;
@@ -188,8 +208,14 @@ export class DeviceCodeFlow {
         return new UserToken({ ...outcome.toJSON(), obtainedAt: requestedAt });
       }
       if (outcome === 'slow_down') intervalMs += SLOW_DOWN_STEP_MS;
-      options.onPoll?.({ attempt, outcome, nextPollInMs: intervalMs, expiresAt: pending.expiresAt });
+      waitMs = intervalMs;
+      options.onPoll?.({ attempt, outcome, nextPollInMs: waitMs, expiresAt: pending.expiresAt });
     }
+  }
+
+  #expired(pending: PendingCode): DeviceCodeExpiredError {
+    this.#end(pending);
+    return new DeviceCodeExpiredError();
   }
 
   /**
@@ -225,8 +251,14 @@ export class DeviceCodeFlow {
           grant_type: DEVICE_GRANT,
         },
       },
-      // The polling loop is the retry, at the pace Twitch allows.
-      { ...this.#http, retry: 0, ...(signal === undefined ? {} : { signal }) },
+      {
+        ...this.#http,
+        // The polling loop is the retry, at the pace Twitch allows.
+        retry: 0,
+        // A poll never outlives the code: a slow answer is cut off when the code expires.
+        timeoutMs: Math.max(1, Math.min(this.#requestTimeoutMs, Math.ceil(pending.expiresAt - this.#clock.now()))),
+        ...(signal === undefined ? {} : { signal }),
+      },
     );
     const wire = await loadWire();
     if (reply.status === 200)

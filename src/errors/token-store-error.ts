@@ -9,9 +9,19 @@ export class TokenStoreError extends TwitchAPIError {
   override readonly name: string = 'TokenStoreError';
   /** The file concerned. */
   readonly path: string;
+  /**
+   * `corrupt`: the file holds something that is not a token file (moving it aside and logging in
+   * again is the cure); `io`: the file system refused (permissions, a missing directory, a full
+   * disk), and the file itself may be fine.
+   */
+  readonly reason: 'corrupt' | 'io';
 
-  constructor(path: string, message: string, cause?: unknown) {
-    super(message, { cause });
-    this.path = path;
+  constructor(
+    details: { readonly path: string; readonly reason: 'corrupt' | 'io'; readonly cause?: unknown },
+    message: string,
+  ) {
+    super(message, { cause: details.cause });
+    this.path = details.path;
+    this.reason = details.reason;
   }
 }

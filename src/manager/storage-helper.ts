@@ -32,7 +32,10 @@ export interface StorageHelperOptions extends Omit<TokenManagerOptions, 'store'>
    * sees which account they authorize), as the original.
    */
   readonly authGenerator?: AuthGenerator;
-  /** Told about problems that were handled, e.g. an unreadable token file moved aside. Default: `process.emitWarning`. */
+  /**
+   * Told about problems that were handled, e.g. a corrupt token file moved aside (a
+   * {@link TokenStoreError}). Default: `process.emitWarning(error)`.
+   */
   readonly onWarning?: (error: Error) => void;
 }
 
@@ -84,18 +87,29 @@ export class UserAuthenticationStorageHelper {
     const stored = await this.#load(key);
     const token = (stored === undefined ? undefined : await this.#revive(stored)) ?? (await this.#login());
     const manager = new TokenManager(this.#app, token, { ...this.#options, store: this.#store, key });
-    await manager.getToken(); // surfaces a failure to store the token now, not at the first use
-    return manager.start();
+    await manager.flush(); // a store that cannot take the token fails bind(), not a later call
+    // The token was just checked with Twitch (validated, refreshed, or issued): that was the start-up validation.
+    return manager.start({ validatedAt: this.#now() });
   }
 
   async #load(key: string): Promise<UserToken | undefined> {
     try {
       return await this.#store.get(key);
     } catch (error) {
-      if (!(error instanceof TokenStoreError) || !(this.#store instanceof FileTokenStore)) throw error;
+      // Only a corrupt file is moved aside; a file the process cannot read (permissions) may be fine.
+      if (
+        !(error instanceof TokenStoreError) ||
+        error.reason !== 'corrupt' ||
+        !(this.#store instanceof FileTokenStore)
+      ) {
+        throw error;
+      }
       const aside = await this.#store.moveAside();
       this.#warn(
-        new TokenStoreError(error.path, `${error.message} It was moved to ${String(aside)}; logging in again.`, error),
+        new TokenStoreError(
+          { path: error.path, reason: 'corrupt', cause: error },
+          `${error.message} It was moved to ${String(aside)}; logging in again.`,
+        ),
       );
       return undefined;
     }
@@ -142,6 +156,10 @@ export class UserAuthenticationStorageHelper {
       return login.authenticate();
     }
     return typeof generator === 'function' ? generator(this.#scopes) : generator.authenticate();
+  }
+
+  #now(): number {
+    return this.#options.clock?.now() ?? Date.now();
   }
 
   #warn(error: Error): void {

@@ -28,10 +28,12 @@ export class FileTokenStore implements TokenStore {
     this.path = resolve(path);
   }
 
+  /** The token stored under `key`, or `undefined`. @throws {@link TokenStoreError} for an unreadable or corrupt file. */
   async get(key: string): Promise<UserToken | undefined> {
     return (await this.#read()).get(key);
   }
 
+  /** Stores a token under `key`, rewriting the file atomically. @throws {@link TokenStoreError} */
   set(key: string, token: UserToken): Promise<void> {
     // One lock for the whole file: each write rewrites every key.
     return this.#lock.run(this.path, async () => {
@@ -41,6 +43,7 @@ export class FileTokenStore implements TokenStore {
     });
   }
 
+  /** See {@link TokenStore.update}; serialized within this process. @throws {@link TokenStoreError} */
   update(key: string, replace: (current: UserToken | undefined) => Promise<UserToken>): Promise<UserToken> {
     return this.#lock.run(this.path, async () => {
       const tokens = await this.#read();
@@ -68,9 +71,8 @@ export class FileTokenStore implements TokenStore {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw new TokenStoreError(
-          this.path,
-          `The token file ${this.path} could not be moved aside: ${String(error)}`,
-          error,
+          { path: this.path, reason: 'io', cause: error },
+          `The token file ${this.path} could not be moved aside (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
         );
       }
     });
@@ -83,17 +85,17 @@ export class FileTokenStore implements TokenStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
       throw new TokenStoreError(
-        this.path,
+        { path: this.path, reason: 'io', cause: error },
         `The token file ${this.path} could not be read (${(error as NodeJS.ErrnoException).code ?? String(error)}). ` +
-          `Check its permissions, or choose another path.`,
-        error,
+          `Check its permissions (was the bot once run as another user?), or choose another path.`,
       );
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch (error) {
-      throw this.#foreign('it is not valid JSON', error);
+    } catch {
+      // The SyntaxError is not kept: its message can quote a piece of the file, i.e. of a token.
+      throw this.#foreign('it is not valid JSON');
     }
     const { readTokenFile } = await import('./token-file-format.js');
     const reading = readTokenFile(json);
@@ -101,12 +103,11 @@ export class FileTokenStore implements TokenStore {
     return reading.tokens;
   }
 
-  #foreign(problem: string, cause?: unknown): TokenStoreError {
+  #foreign(problem: string): TokenStoreError {
     return new TokenStoreError(
-      this.path,
+      { path: this.path, reason: 'corrupt' },
       `The token file ${this.path} is not a token file of twitchapi-oauth (${problem}). It is corrupt or was ` +
         `written by another program: move it away or delete it (the user then logs in again), or choose another path.`,
-      cause,
     );
   }
 
@@ -126,10 +127,9 @@ export class FileTokenStore implements TokenStore {
     } catch (error) {
       await unlink(temporary).catch(() => undefined);
       throw new TokenStoreError(
-        this.path,
+        { path: this.path, reason: 'io', cause: error },
         `The token file ${this.path} could not be written (${(error as NodeJS.ErrnoException).code ?? String(error)}). ` +
           `Check that its directory exists and is writable; the token in memory is still valid for now.`,
-        error,
       );
     }
     // The rename is durable only once the directory entry is on disk too.

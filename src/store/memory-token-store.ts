@@ -10,10 +10,12 @@ export class MemoryTokenStore implements TokenStore {
   readonly #tokens = new Map<string, UserToken>();
   readonly #lock = new KeyLock();
 
+  /** The token stored under `key`, or `undefined`. */
   get(key: string): Promise<UserToken | undefined> {
     return Promise.resolve(this.#tokens.get(key));
   }
 
+  /** Stores a token under `key`. */
   set(key: string, token: UserToken): Promise<void> {
     return this.#lock.run(key, () => {
       this.#tokens.set(key, token);
@@ -21,6 +23,7 @@ export class MemoryTokenStore implements TokenStore {
     });
   }
 
+  /** See {@link TokenStore.update}. */
   update(key: string, replace: (current: UserToken | undefined) => Promise<UserToken>): Promise<UserToken> {
     return this.#lock.run(key, async () => {
       const next = await replace(this.#tokens.get(key));
