@@ -64,12 +64,11 @@ describe('readCallback', () => {
     expect(read('error=access_denied&state=forged')).toEqual({ kind: 'foreign' });
   });
 
-  it('accepts redirect_mismatch without a state, as Twitch sends it, but not with a wrong one', () => {
+  it('reads redirect_mismatch without a state (as Twitch sends it) as unverified, and with a wrong state as foreign', () => {
     expect(
       read('error=redirect_mismatch&error_description=Parameter+redirect_uri+does+not+match+registered+URI'),
     ).toEqual({
-      kind: 'error',
-      error: 'redirect_mismatch',
+      kind: 'unverified-mismatch',
       description: 'Parameter redirect_uri does not match registered URI',
     });
     expect(read('error=redirect_mismatch&state=forged')).toEqual({ kind: 'foreign' });

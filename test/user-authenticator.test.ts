@@ -272,6 +272,55 @@ describe('UserAuthenticator', () => {
       expect(error).toMatchObject({ error: 'server_error', description: attack });
     });
 
+    it('falls back to the built-in page when a custom page throws, and keeps the outcome', async () => {
+      const { fake } = twitch;
+      const { app, options } = await loginSetup(fake);
+      const browser = fakeBrowser();
+      const warnings: string[] = [];
+      const onWarning = (warning: Error): void => {
+        warnings.push(warning.message);
+      };
+      process.on('warning', onWarning);
+      try {
+        const throwing = (): string => {
+          throw new Error('template bug');
+        };
+        const success = new UserAuthenticator(app, [], { ...options, successPage: throwing, failurePage: throwing });
+        expect(await success.authenticate({ useBrowser: false, onAuthUrl: browser.open })).toBeInstanceOf(UserToken);
+        expect((await browser.page()).html).toContain('You are logged in to Twitch');
+
+        fake.identity.authorizeMode = 'deny';
+        const denied = await rejectionOf(success.authenticate({ useBrowser: false, onAuthUrl: browser.open }));
+        expect(denied).toBeInstanceOf(AuthorizationDeniedError);
+        expect((await browser.page()).html).toContain('The Twitch login did not complete');
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings.filter((message) => message.includes('template bug'))).toHaveLength(2);
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+
+    it('gives custom failure pages escaped fields only', async () => {
+      const { fake } = twitch;
+      const { port, app, options } = await loginSetup(fake);
+      const seen: { error: string; message: string }[] = [];
+      const auth = new UserAuthenticator(app, [], {
+        ...options,
+        failurePage: (info) => {
+          seen.push(info);
+          return 'x';
+        },
+      });
+      const failure = rejectionOf(auth.authenticate({ useBrowser: false, onAuthUrl: () => undefined }));
+      await listening(port);
+      await visit(
+        `http://localhost:${String(port)}/?error=${encodeURIComponent('<b>x</b>')}&state=${auth.state ?? ''}`,
+      );
+      await failure;
+      expect(seen[0]?.error).toBe('&#60;b&#62;x&#60;/b&#62;');
+      expect(seen[0]?.message).not.toContain('<b>');
+    });
+
     it('serves custom success and failure pages, as HTML or functions', async () => {
       const { fake } = twitch;
       const { app, options } = await loginSetup(fake);
@@ -306,7 +355,7 @@ describe('UserAuthenticator', () => {
       await expect(connect('127.0.0.1', port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     });
 
-    it('rejects with RedirectMismatchError telling to register the url exactly', async () => {
+    it('explains a redirect_mismatch in the browser at once, and rejects with RedirectMismatchError when no login follows', async () => {
       const { fake } = twitch;
       // Registered with a trailing slash; the bot uses the URL without one. Twitch sends the
       // browser to the first registered URI, with the error and no state.
@@ -315,15 +364,35 @@ describe('UserAuthenticator', () => {
       const { app, options } = await loginSetup(fake, { registered: [`${url}/`] });
       const browser = fakeBrowser();
       const error = await rejectionOf(
-        new UserAuthenticator(app, [], { ...options, url }).authenticate({
+        new UserAuthenticator(app, [], { ...options, url, timeoutMs: 500 }).authenticate({
           useBrowser: false,
           onAuthUrl: browser.open,
         }),
       );
+      const page = await browser.page();
+      expect(page.status).toBe(400);
+      expect(page.html).toContain('not registered');
       expect(error).toBeInstanceOf(RedirectMismatchError);
       expect(error).toMatchObject({ redirectUri: url, error: 'redirect_mismatch' });
       expect(String(error)).toContain(`Add exactly ${url} as an OAuth Redirect URL`);
-      expect((await browser.page()).html).toContain('not registered');
+    });
+
+    it('does not let a forged redirect_mismatch (no state) end a real login', async () => {
+      const { fake } = twitch;
+      const { port, app, options } = await loginSetup(fake);
+      const auth = new UserAuthenticator(app, [], options);
+      let authUrl = '';
+      const running = auth.authenticate({
+        useBrowser: false,
+        onAuthUrl: (url) => {
+          authUrl = url;
+        },
+      });
+      await listening(port);
+      // What <img src="http://localhost:17563/?error=redirect_mismatch"> on any web page would send.
+      expect((await visit(`http://localhost:${String(port)}/?error=redirect_mismatch`)).status).toBe(400);
+      await visit(await authorize(authUrl));
+      expect(await running).toBeInstanceOf(UserToken);
     });
 
     it('rejects with an AuthorizationError carrying any other error Twitch reports', async () => {

@@ -86,7 +86,13 @@ export async function runLogin(
     }
     if (settings.timeoutMs > 0) {
       timer = setTimeout(() => {
-        login.fail(new AuthorizationTimeoutError({ timeoutMs: settings.timeoutMs, redirectUri: settings.url }));
+        // A redirect_mismatch that arrived meanwhile is the likely reason, and more useful than "timed out".
+        const mismatch = login.unverifiedMismatch;
+        login.fail(
+          mismatch === undefined
+            ? new AuthorizationTimeoutError({ timeoutMs: settings.timeoutMs, redirectUri: settings.url })
+            : new RedirectMismatchError({ redirectUri: settings.url, description: mismatch.description }),
+        );
       }, settings.timeoutMs);
     }
     if (login.phase === 'waiting') {
@@ -153,6 +159,14 @@ function onRedirect(settings: LoginSettings, login: Login, target: URL, response
         noticePage('Incomplete redirect', 'Twitch redirected here without a code. Start the login again from the app.'),
       );
       return;
+    case 'unverified-mismatch': {
+      // Not trusted to end the login (a forged one would kill a real login): shown, remembered, and
+      // reported if the login times out.
+      login.unverifiedMismatch = { description: reading.description };
+      const error = new RedirectMismatchError({ redirectUri: settings.url, description: reading.description });
+      sendFailure(settings, response, 'redirect_mismatch', error, 400);
+      return;
+    }
     case 'error': {
       const error = authorizationError(settings, reading.error, reading.description);
       sendFailure(settings, response, reading.error, error);
@@ -171,18 +185,42 @@ async function exchange(settings: LoginSettings, login: Login, code: string, res
       ...settings.http,
       signal: login.ended.signal,
     });
-    sendPage(response, 200, renderPage(settings.successPage, successPage, { scopes: token.scopes }));
+    // The code is spent: the token is the caller's whatever happens to the page.
     login.succeed(token);
+    sendPage(response, 200, safePage(settings.successPage, successPage, { scopes: token.scopes }));
   } catch (error) {
-    sendFailure(settings, response, 'exchange_failed', error);
     login.fail(error);
+    sendFailure(settings, response, 'exchange_failed', error);
   }
 }
 
-function sendFailure(settings: LoginSettings, response: ServerResponse, code: string, error: unknown): void {
+function sendFailure(
+  settings: LoginSettings,
+  response: ServerResponse,
+  code: string,
+  error: unknown,
+  status = 200,
+): void {
   // Messages of this library's errors hold no secret; anything else is not shown.
   const message = error instanceof TwitchAPIError ? error.message : 'The login was interrupted before it finished.';
-  sendPage(response, 200, renderPage(settings.failurePage, failurePage, { error: code, message: escapeHtml(message) }));
+  sendPage(
+    response,
+    status,
+    safePage(settings.failurePage, failurePage, { error: escapeHtml(code), message: escapeHtml(message) }),
+  );
+}
+
+/** A custom page that throws must not crash the listener or lose the login: the built-in page is used instead. */
+function safePage<Info>(custom: CustomPage<Info> | undefined, builtIn: (info: Info) => string, info: Info): string {
+  try {
+    return renderPage(custom, builtIn, info);
+  } catch (error) {
+    process.emitWarning(
+      `A custom login page threw; the built-in page was shown: ${String(error)}`,
+      'UserAuthenticatorWarning',
+    );
+    return builtIn(info);
+  }
 }
 
 function authorizationError(

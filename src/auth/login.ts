@@ -12,6 +12,8 @@ export interface Login {
   readonly fail: (error: unknown) => void;
   /** Aborted when the login ends, to cancel a code exchange still running. */
   readonly ended: AbortController;
+  /** Set when a state-less `redirect_mismatch` arrived: the likely reason if no login follows. */
+  unverifiedMismatch: { readonly description: string | undefined } | undefined;
 }
 
 /** Creates a login waiting for its redirect. Its result settles once; later outcomes are ignored. */
@@ -30,6 +32,7 @@ export function createLogin(state: string, authUrl: string): Login {
     phase: 'waiting',
     result,
     ended: new AbortController(),
+    unverifiedMismatch: undefined,
     succeed: (token) => {
       if (login.phase === 'done') return;
       login.phase = 'done';

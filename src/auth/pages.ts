@@ -8,7 +8,7 @@ export interface SuccessPageInfo {
 
 /** What a custom failure page may show. Every string is already HTML-escaped. */
 export interface FailurePageInfo {
-  /** A short code: Twitch's `error` (`access_denied`, `redirect_mismatch`, …) or `exchange_failed`. */
+  /** A short code, HTML-escaped: Twitch's `error` (`access_denied`, `redirect_mismatch`, …) or `exchange_failed`. */
   readonly error: string;
   /** What happened and what to do next, HTML-escaped. */
   readonly message: string;

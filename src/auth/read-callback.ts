@@ -4,8 +4,10 @@ import { statesMatch } from './states-match.js';
 export type CallbackReading =
   /** A code for the expected state: exchange it. */
   | { readonly kind: 'code'; readonly code: string }
-  /** Twitch ended the authorization with an error (for the expected state, or a redirect mismatch). */
+  /** Twitch ended the authorization with an error, for the expected state. */
   | { readonly kind: 'error'; readonly error: string; readonly description: string | undefined }
+  /** `error=redirect_mismatch` without a state, as Twitch sends it: likely real, but cannot be verified. */
+  | { readonly kind: 'unverified-mismatch'; readonly description: string | undefined }
   /** Not for this authorization: a wrong, missing or repeated state. Ignore it and keep waiting. */
   | { readonly kind: 'foreign' }
   /** The expected state but neither a code nor an error. */
@@ -15,9 +17,9 @@ export type CallbackReading =
  * Reads the query of a request to the redirect URI. Every parameter Twitch sends must appear at
  * most once (RFC 6749 §3.1); a repeated one makes the request foreign or incomplete.
  *
- * The one exception to the state check: Twitch sends `error=redirect_mismatch` to the app's first
- * registered URI WITHOUT a state. Accepting it lets the flow fail at once with an explanation
- * instead of timing out; a forged one can end the flow with that error but never inject a code.
+ * Twitch sends `error=redirect_mismatch` to the app's first registered URI WITHOUT a state, so it
+ * cannot be told from a forged request (any web page can make the browser send one): it is read
+ * as `unverified-mismatch`, for the caller to explain without ending the login.
  */
 export function readCallback(query: URLSearchParams, expectedState: string): CallbackReading {
   const single = (name: string): string | undefined => {
@@ -27,7 +29,7 @@ export function readCallback(query: URLSearchParams, expectedState: string): Cal
   const error = single('error');
   const states = query.getAll('state');
   if (error === 'redirect_mismatch' && states.length === 0) {
-    return { kind: 'error', error, description: single('error_description') };
+    return { kind: 'unverified-mismatch', description: single('error_description') };
   }
   const state = single('state');
   if (state === undefined || !statesMatch(state, expectedState)) return { kind: 'foreign' };
