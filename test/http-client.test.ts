@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
 import {
+  exchangeCode,
   getAppAccessToken,
   isTransientError,
   refreshAccessToken,
@@ -8,11 +9,13 @@ import {
   TwitchBackendError,
   TwitchNetworkError,
   TwitchRateLimitError,
+  UnauthorizedError,
   UnexpectedResponseError,
+  UserToken,
   validateToken,
   type FetchLike,
 } from '../src/index.js';
-import { DEMO_APP, FAULT_BODIES } from '../src/testing/index.js';
+import { DEMO_APP, DEMO_PUBLIC_APP, FAULT_BODIES } from '../src/testing/index.js';
 import { expectNoSecretsIn, rejectionOf, useFakeTwitch } from './support/fake.js';
 
 const secret = DEMO_APP.clientSecret ?? '';
@@ -296,5 +299,89 @@ describe('the shared HTTP client', () => {
       await expect(validateToken('tok', { ...options, retry: 1.5 })).rejects.toThrow(/retry\.limit/);
       expect(fake.requests).toHaveLength(0);
     });
+  });
+});
+
+describe('calls that spend something, when the answer is lost', () => {
+  const twitch = useFakeTwitch({ authorize: 'approve' });
+
+  it("does not retry a public client's refresh after a lost answer: the outcome is unknown, not 'invalid'", async () => {
+    const { fake, options } = twitch;
+    const { refreshToken } = fake.issueUserToken({ clientId: DEMO_PUBLIC_APP.clientId });
+    fake.injectFault({ endpoint: '/token', dropAnswer: true });
+    const error = await rejectionOf(refreshAccessToken(refreshToken, DEMO_PUBLIC_APP.clientId, null, options));
+    expect(error).toBeInstanceOf(TwitchNetworkError);
+    expect(error).toMatchObject({ transient: true, attempts: 1 });
+    expect(fake.requestsTo('/token')).toHaveLength(1);
+  });
+
+  it("retries a confidential client's refresh, whose refresh token can be used again", async () => {
+    const { fake, options } = twitch;
+    const { refreshToken } = fake.issueUserToken();
+    fake.injectFault({ endpoint: '/token', dropAnswer: true });
+    expect(await refreshAccessToken(refreshToken, DEMO_APP.clientId, secret, options)).toBeInstanceOf(UserToken);
+    expect(fake.requestsTo('/token')).toHaveLength(2);
+  });
+
+  it('does not retry a code exchange or a revoke after a lost answer, but does when nothing was sent', async () => {
+    const { fake, options } = twitch;
+    fake.injectFault({ endpoint: '/token', dropAnswer: true });
+    expect(
+      await rejectionOf(exchangeCode(DEMO_APP.clientId, secret, 'somecode', 'http://localhost:17563', options)),
+    ).toBeInstanceOf(TwitchNetworkError);
+    expect(fake.requestsTo('/token')).toHaveLength(1);
+
+    fake.injectFault({ endpoint: '/revoke', dropAnswer: true });
+    expect(await rejectionOf(revokeToken(DEMO_APP.clientId, 'tok', options))).toBeInstanceOf(TwitchNetworkError);
+    expect(fake.requestsTo('/revoke')).toHaveLength(1);
+
+    const closed = fake.authBaseUrl;
+    await fake.close();
+    const refused = await rejectionOf(
+      exchangeCode(DEMO_APP.clientId, secret, 'c', 'http://localhost:1', { ...options, authBaseUrl: closed }),
+    );
+    expect(refused).toMatchObject({ code: 'ECONNREFUSED', attempts: 3 });
+  });
+});
+
+describe('the time limit of an attempt', () => {
+  const twitch = useFakeTwitch();
+
+  for (const withSignal of [false, true]) {
+    it(`ends an attempt whose body drips, after timeoutMs (${withSignal ? 'caller signal' : 'shared Agent'})`, async () => {
+      const { fake, options } = twitch;
+      fake.injectFault({ endpoint: '/validate', dripMs: 200 }); // the normal 401 body, a byte at a time
+      const signal = withSignal ? { signal: new AbortController().signal } : {};
+      const started = Date.now();
+      const error = await rejectionOf(validateToken('tok', { ...options, timeoutMs: 300, retry: 0, ...signal }));
+      expect(error).toBeInstanceOf(TwitchNetworkError);
+      expect(error).toMatchObject({ timedOut: true });
+      // A correctness bound, not a speed target: the dripping answer takes over 6 s.
+      expect(Date.now() - started).toBeLessThan(3000);
+    });
+  }
+});
+
+describe('request details', () => {
+  const twitch = useFakeTwitch();
+
+  it('asks for an uncompressed answer, so the body bound holds', async () => {
+    const { fake, options } = twitch;
+    await validateToken('tok', options);
+    expect(fake.requests[0]?.headers['accept-encoding']).toBe('identity');
+  });
+
+  it('treats a null secret (a port of Python None) as a public client', async () => {
+    const { fake, options } = twitch;
+    const { refreshToken } = fake.issueUserToken({ clientId: DEMO_PUBLIC_APP.clientId });
+    expect(await refreshAccessToken(refreshToken, DEMO_PUBLIC_APP.clientId, null, options)).toBeInstanceOf(UserToken);
+    expect(fake.requestsTo('/token')[0]?.form).not.toHaveProperty('client_secret');
+  });
+
+  it('reports an unknown client at the code exchange as refused credentials', async () => {
+    const { options } = twitch;
+    expect(
+      await rejectionOf(exchangeCode('nosuchclient', secret, 'code', 'http://localhost:17563', options)),
+    ).toBeInstanceOf(UnauthorizedError);
   });
 });

@@ -35,10 +35,7 @@ describe('UserAuthenticationStorageHelper.bind', () => {
 
   /** A login that the generator "performs": a token minted at the fake. */
   function generator(scopes = ['chat:read']): AuthGenerator & ReturnType<typeof vi.fn> {
-    return vi.fn(() => {
-      const minted = twitch.fake.issueUserToken({ scopes });
-      return Promise.resolve(new UserToken({ ...minted, tokenType: 'bearer', obtainedAt: Date.now() }));
-    });
+    return vi.fn(() => Promise.resolve(twitch.fake.issueUserToken({ scopes })));
   }
 
   async function bind(options: StorageHelperOptions, scopes = ['chat:read']): Promise<TokenManager> {
@@ -167,9 +164,7 @@ describe('UserAuthenticationStorageHelper.bind', () => {
 
   it('accepts an object with authenticate(), such as a UserAuthenticator', async () => {
     const minted = twitch.fake.issueUserToken({ scopes: ['chat:read'] });
-    const authenticate = vi.fn(() =>
-      Promise.resolve(new UserToken({ ...minted, tokenType: 'bearer', obtainedAt: Date.now() })),
-    );
+    const authenticate = vi.fn(() => Promise.resolve(minted));
     await bind({ authGenerator: { authenticate } });
     expect(authenticate).toHaveBeenCalledTimes(1);
   });

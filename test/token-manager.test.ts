@@ -37,8 +37,7 @@ afterEach(async () => {
 
 /** A token minted at the fake, as the manager would get it from a login. */
 function loginToken(scopes: string[] = ['chat:read'], clientId = DEMO_APP.clientId): UserToken {
-  const minted = fake.issueUserToken({ clientId, scopes });
-  return new UserToken({ ...minted, tokenType: 'bearer', obtainedAt: clock.now() });
+  return fake.issueUserToken({ clientId, scopes }); // obtainedAt from the fake's clock, the manual one
 }
 
 function manager(

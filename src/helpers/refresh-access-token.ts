@@ -12,7 +12,9 @@ import { requestUserToken } from './token-endpoint.js';
  *
  * @param refreshToken - The current refresh token.
  * @param appId - The client id of the app the token belongs to.
- * @param appSecret - The app's client secret; omit it for a public client (device code tokens).
+ * @param appSecret - The app's client secret; omit it (or pass `null`) for a public client (device code tokens).
+ * A public client's refresh is not retried after a failure that may have reached Twitch: its refresh
+ * token works once, so a repeat would be refused and hide the outcome.
  * @param options - Where and how to call Twitch.
  * @returns The new token; `const [accessToken, refreshToken] = …` works too.
  * @throws {@link InvalidRefreshTokenError} when Twitch refuses the refresh token (400): ask the user to log in again.
@@ -27,7 +29,7 @@ import { requestUserToken } from './token-endpoint.js';
 export function refreshAccessToken(
   refreshToken: string,
   appId: string,
-  appSecret?: string,
+  appSecret?: string | null,
   options?: HttpOptions,
 ): Promise<UserToken>;
 /** A public client's refresh: no secret. */
@@ -35,11 +37,16 @@ export function refreshAccessToken(refreshToken: string, appId: string, options?
 export async function refreshAccessToken(
   refreshToken: string,
   appId: string,
-  appSecretOrOptions?: string | HttpOptions,
+  appSecretOrOptions?: string | HttpOptions | null,
   maybeOptions?: HttpOptions,
 ): Promise<UserToken> {
+  // `null` (a port of Python's None) means no secret, like `undefined`.
   const [appSecret, options] =
-    typeof appSecretOrOptions === 'object' ? [undefined, appSecretOrOptions] : [appSecretOrOptions, maybeOptions];
+    appSecretOrOptions === null || appSecretOrOptions === undefined
+      ? [undefined, maybeOptions]
+      : typeof appSecretOrOptions === 'object'
+        ? [undefined, appSecretOrOptions]
+        : [appSecretOrOptions, maybeOptions];
   return requestUserToken(
     'refresh_token',
     {

@@ -21,6 +21,8 @@ export async function revokeToken(clientId: string, accessToken: string, options
     {
       method: 'POST',
       path: '/revoke',
+      // A repeat after a lost answer would report the revoked token as unknown (false).
+      idempotent: false,
       form: { client_id: requireText(clientId, 'clientId'), token: requireText(accessToken, 'accessToken') },
     },
     options,

@@ -16,7 +16,9 @@ export type TokenForm = Readonly<Record<string, string | undefined>> & { readonl
 
 /** Sends a user grant to `POST /token` and returns the user token, or throws a typed refusal. @internal */
 export async function requestUserToken(grant: TokenGrant, form: TokenForm, options?: HttpOptions): Promise<UserToken> {
-  const reply = await callTwitch({ method: 'POST', path: '/token', form }, options);
+  // An authorization code works once, and so does a public client's (secret-less) refresh token.
+  const idempotent = grant === 'refresh_token' && form['client_secret'] !== undefined;
+  const reply = await callTwitch({ method: 'POST', path: '/token', form, idempotent }, options);
   const wire = await loadWire();
   if (reply.status !== 200) throw await tokenRefusal(reply, grant);
   return wire.toUserToken(wire.decodeReply(reply, wire.userTokenResponseSchema), reply.sentAt);
@@ -38,8 +40,11 @@ export async function requestAccessToken(form: TokenForm, options?: HttpOptions)
 export async function tokenRefusal(reply: TwitchReply, grant: TokenGrant): Promise<TwitchAPIError> {
   const details = await refusalDetails(reply);
   const message = details.twitchMessage ?? '';
-  // Checked first: a public client's exchange is refused with 400 "invalid client secret".
-  if (grant === 'authorization_code' && reply.status === 400) return new CodeExchangeError(details);
+  // Checked first: a public client's exchange is refused with 400 "invalid client secret". An
+  // unknown client id ("invalid client") is a credentials problem, as for every grant.
+  if (grant === 'authorization_code' && reply.status === 400 && !/^invalid client$/i.test(message)) {
+    return new CodeExchangeError(details);
+  }
   if (reply.status === 401 || reply.status === 403 || /invalid client/i.test(message)) {
     return new UnauthorizedError(details);
   }

@@ -22,6 +22,13 @@ export interface TwitchCall {
   /** The `Authorization` header's value. */
   readonly authorization?: string;
   /**
+   * Whether sending the call twice does no harm. `false` for calls that spend something (a
+   * one-time refresh token, an authorization code): after a failure that may have reached Twitch
+   * (a timeout, a reset), they are not retried, since a retry would be refused and hide the real
+   * outcome. Default: `true`.
+   */
+  readonly idempotent?: boolean;
+  /**
    * Query parameters. Only the twitch CLI mock needs them (it reads its grant from the URL); they
    * never appear in `endpoint`, hence never in an error message.
    */
@@ -73,7 +80,7 @@ export async function callTwitch(call: TwitchCall, options?: HttpOptions): Promi
     settings.signal?.throwIfAborted();
     const sentAt = Date.now();
     const outcome = agentTimesOut
-      ? await attemptTimedByAgent(send, url, init)
+      ? await attemptTimedByAgent(send, url, init, settings.timeoutMs)
       : await attemptOnce(send, url, init, settings);
     if ('status' in outcome && !isTransientStatus(outcome.status)) {
       if (outcome.status >= 300 && outcome.status < 400) {
@@ -91,7 +98,7 @@ export async function callTwitch(call: TwitchCall, options?: HttpOptions): Promi
     }
 
     const requestedMs = 'status' in outcome ? outcome.requestedWaitMs : undefined;
-    const retriesLeft = attempt <= settings.retryLimit;
+    const retriesLeft = attempt <= settings.retryLimit && (call.idempotent !== false || safeToRepeat(outcome));
     const waitMs = requestedMs ?? backoffDelayMs(attempt, settings.baseDelayMs, settings.maxDelayMs);
     if (!retriesLeft || waitMs > settings.maxDelayMs) {
       throw await finalFailure(outcome, { endpoint, url, attempts: attempt, timeoutMs: settings.timeoutMs });
@@ -109,19 +116,41 @@ type AttemptOutcome =
   | { readonly status: number; readonly body: ParsedBody; readonly requestedWaitMs: number | undefined }
   | { readonly failure: 'timeout' | 'network'; readonly cause: unknown };
 
-/** One attempt whose time limit the dispatcher enforces. */
+/**
+ * One attempt on the shared Agent, without an AbortSignal (which costs a tenth of a call): the Agent
+ * cuts a silent server off, and a deadline here ends the attempt after `timeoutMs` in all cases,
+ * cancelling a body that drips.
+ */
 async function attemptTimedByAgent(
   send: NonNullable<HttpSettings['fetch']>,
   url: string,
   init: Omit<FetchInit, 'signal'>,
+  timeoutMs: number,
 ): Promise<AttemptOutcome> {
-  try {
-    const response = await send(url, init);
-    const body = await readBody(response);
-    return { status: response.status, body, requestedWaitMs: requestedWaitMs(response.headers) };
-  } catch (error) {
-    return { failure: isTimeoutCode(errorCode(error)) ? 'timeout' : 'network', cause: error };
+  let response: ResponseLike | undefined;
+  const attempt = (async (): Promise<AttemptOutcome> => {
+    try {
+      response = await send(url, init);
+      const body = await readBody(response);
+      return { status: response.status, body, requestedWaitMs: requestedWaitMs(response.headers) };
+    } catch (error) {
+      return { failure: isTimeoutCode(errorCode(error)) ? 'timeout' : 'network', cause: error };
+    }
+  })();
+  if (timeoutMs === 0) return attempt;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<AttemptOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      resolve({ failure: 'timeout', cause: undefined });
+    }, timeoutMs);
+  });
+  const outcome = await Promise.race([attempt, deadline]);
+  clearTimeout(timer);
+  if ('failure' in outcome && outcome.cause === undefined) {
+    // The abandoned attempt frees its connection: its body, if any, is cancelled.
+    void response?.body?.cancel().catch(() => undefined);
   }
+  return outcome;
 }
 
 /** One attempt whose time limit (and the caller's signal) an AbortSignal enforces. */
@@ -163,7 +192,12 @@ async function attemptOnce(
  * one, undici's fetch gets the shared Agent, and a caller's own fetch keeps its own defaults.
  */
 function buildInit(call: TwitchCall, dispatcher: Dispatcher | undefined): Omit<FetchInit, 'signal'> {
-  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    // Uncompressed, so that the declared length is the real size and the body stays bounded.
+    'accept-encoding': 'identity',
+    'user-agent': USER_AGENT,
+  };
   if (call.authorization !== undefined) headers['authorization'] = call.authorization;
   let body: string | undefined;
   if (call.form !== undefined) {
@@ -255,6 +289,26 @@ function errorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Whether a call that spends something may be sent again after this failure: when Twitch answered
+ * (a 5xx or 429 says the call failed), or when the request certainly never left (no connection).
+ * A timeout or reset may have reached Twitch, so the outcome is unknown.
+ */
+function safeToRepeat(outcome: AttemptOutcome): boolean {
+  if ('status' in outcome) return true;
+  if (outcome.failure === 'timeout') return false;
+  return NOT_SENT_CODES.has(errorCode(outcome.cause) ?? '');
+}
+
+const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function isTimeoutCode(code: string | undefined): boolean {
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { UserToken } from '../tokens/user-token.js';
 import { FakeIdentity, type Answer, type Lifetimes } from './identity.js';
 import {
   DEMO_APP,
@@ -155,8 +156,9 @@ export class FakeTwitch {
   }
 
   /**
-   * Mints a user token as if the user had logged in, for tests that start from a token.
-   * Default app: {@link DEMO_APP}; default user: the logged-in one.
+   * Mints a user token as if the user had logged in, for tests that start from a token: a
+   * {@link UserToken}, ready for a `TokenManager`. Default app: the first registered
+   * ({@link DEMO_APP} by default); default user: the logged-in one.
    */
   issueUserToken(
     input: {
@@ -167,27 +169,20 @@ export class FakeTwitch {
       /** The scopes. Default: none. */
       scopes?: readonly string[];
     } = {},
-  ): {
-    /** The access token. */
-    accessToken: string;
-    /** The refresh token. */
-    refreshToken: string;
-    /** Its lifetime in seconds. */
-    expiresIn: number;
-    /** Its scopes. */
-    scopes: string[];
-  } {
+  ): UserToken {
     const body = this.identity.mintUserToken(
       input.clientId ?? this.#firstAppId(),
       input.userId ?? this.identity.loggedInUserId,
       input.scopes ?? [],
-    ) as { access_token: string; refresh_token: string; expires_in: number; scope: string[] };
-    return {
+    ) as { access_token: string; refresh_token: string; expires_in: number; scope: string[]; token_type: string };
+    return new UserToken({
       accessToken: body.access_token,
       refreshToken: body.refresh_token,
       expiresIn: body.expires_in,
       scopes: body.scope,
-    };
+      tokenType: body.token_type,
+      obtainedAt: this.#now(),
+    });
   }
 
   /** Stops the server, closing every connection (idle, busy or delayed). */
@@ -262,13 +257,22 @@ export class FakeTwitch {
     if (fault !== undefined && (fault.status !== undefined || fault.body !== undefined)) {
       const status = fault.status ?? 200;
       const text = fault.body ?? JSON.stringify({ status, message: statusText(status) });
-      response.writeHead(status, { 'content-type': 'application/json', ...fault.headers }).end(text);
+      writeBody(response, status, text, { 'content-type': 'application/json', ...fault.headers });
       return;
     }
     // Outside the base paths nothing is served, so a client that drops the base path (e.g.
     // `new URL('/token', authBaseUrl)`) gets a 404, as it would from id.twitch.tv, not a working answer.
     const answer =
       base === undefined ? notFound() : this.#answer(request.method ?? 'GET', endpoint, target, form, request, base);
+    if (fault?.dripMs !== undefined) {
+      await this.#drip(response, answer, fault.dripMs);
+      return;
+    }
+    if (fault?.dropAnswer === true) {
+      // Processed (a code or one-time refresh token is now spent), but the answer never arrives.
+      request.socket.destroy();
+      return;
+    }
     send(response, answer, fault?.headers);
   }
 
@@ -309,6 +313,21 @@ export class FakeTwitch {
       default:
         return notFound();
     }
+  }
+
+  async #drip(response: ServerResponse, answer: Answer, everyMs: number): Promise<void> {
+    const body = 'json' in answer ? JSON.stringify(answer.json) : '';
+    response.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(body.length) });
+    for (const char of body) {
+      if (response.destroyed) return;
+      response.write(char);
+      try {
+        await sleep(everyMs, undefined, { signal: this.#closing.signal });
+      } catch {
+        return;
+      }
+    }
+    response.end();
   }
 
   #takeFault(endpoint: string, method: string): FakeFault | undefined {
@@ -363,16 +382,27 @@ function notFound(): Answer {
 /** Writes an answer; `extraHeaders` come from a fault that only adds headers to the normal answer. */
 function send(response: ServerResponse, answer: Answer, extraHeaders?: Readonly<Record<string, string>>): void {
   if ('location' in answer) {
-    response.writeHead(302, { location: answer.location, 'content-length': '0', ...extraHeaders }).end();
+    writeBody(response, 302, '', { location: answer.location, ...extraHeaders });
   } else if ('html' in answer) {
-    response.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...extraHeaders }).end(answer.html);
+    writeBody(response, answer.status, answer.html, { 'content-type': 'text/html; charset=utf-8', ...extraHeaders });
   } else if ('json' in answer) {
-    response
-      .writeHead(answer.status, { 'content-type': 'application/json', ...extraHeaders })
-      .end(JSON.stringify(answer.json));
+    writeBody(response, answer.status, JSON.stringify(answer.json), {
+      'content-type': 'application/json',
+      ...extraHeaders,
+    });
   } else {
-    response.writeHead(200, { 'content-length': '0', ...extraHeaders }).end();
+    writeBody(response, 200, '', { ...extraHeaders });
   }
+}
+
+/** Answers with a declared length, as id.twitch.tv does (not chunked). */
+function writeBody(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: Readonly<Record<string, string>>,
+): void {
+  response.writeHead(status, { 'content-length': String(Buffer.byteLength(body)), ...headers }).end(body);
 }
 
 /** Reads a request body, up to 1 MiB (the fake is for tests; nothing legitimate is larger). */

@@ -28,6 +28,7 @@ export class ManualClock implements Clock {
     this.#now = start;
   }
 
+  /** The clock's current time, in epoch milliseconds. */
   now(): number {
     return this.#now;
   }
@@ -59,6 +60,7 @@ export class ManualClock implements Clock {
    * (real HTTP included) completes before time moves on.
    */
   async advance(ms: number, settle: () => Promise<unknown> = () => Promise.resolve()): Promise<void> {
+    if (!(ms >= 0)) throw new RangeError(`ManualClock.advance() moves forward only; got ${String(ms)} ms.`);
     const end = this.#now + ms;
     for (;;) {
       const next = [...this.#timers]
@@ -75,6 +77,7 @@ export class ManualClock implements Clock {
 
   /** Jumps forward by `ms` without firing anything, as a machine that slept; timers fire on the next `advance`. */
   jump(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`ManualClock.jump() moves forward only; got ${String(ms)} ms.`);
     this.#now += ms;
   }
 }

@@ -84,8 +84,15 @@ export interface FakeFault {
   readonly headers?: Readonly<Record<string, string>>;
   /** Wait this long first. Alone, the normal answer follows the wait. */
   readonly delayMs?: number;
-  /** Destroy the connection without answering. */
+  /** Destroy the connection without answering, before processing the request. */
   readonly reset?: boolean;
+  /**
+   * Process the request (spending a code or one-time refresh token), then destroy the connection
+   * without answering: the answer is lost on the way back.
+   */
+  readonly dropAnswer?: boolean;
+  /** Send the answer one byte every `dripMs` milliseconds (a server that never goes quite silent). */
+  readonly dripMs?: number;
   /** Send a 2 MiB body, larger than any answer Twitch sends. */
   readonly oversizeBody?: boolean;
   /** How many matching requests get the fault. Default: 1. `Infinity` for all. */
