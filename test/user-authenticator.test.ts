@@ -16,7 +16,7 @@ import {
   validateToken,
 } from '../src/index.js';
 import { DEMO_PUBLIC_APP } from '../src/testing/index.js';
-import { rejectionOf, useFakeTwitch } from './support/fake.js';
+import { expectNoSecretsIn, rejectionOf, useFakeTwitch } from './support/fake.js';
 import { authorize, fakeBrowser, freePort, loginSetup, visit } from './support/login.js';
 
 /** Resolves when a TCP connection to host:port is accepted, rejects with its error code otherwise. */
@@ -419,7 +419,13 @@ describe('UserAuthenticator', () => {
       expect(error).toBeInstanceOf(CodeExchangeError);
       expect(error).toMatchObject({ status: 400, endpoint: 'POST /token' });
       expect(String(error)).toContain('DeviceCodeFlow');
-      expect((await browser.page()).html).toContain('DeviceCodeFlow');
+      const page = await browser.page();
+      expect(page.html).toContain('DeviceCodeFlow');
+      // Neither the error nor the page shows the secret or the (spent) code.
+      const code = fake.requestsTo('/token')[0]?.form['code'] ?? 'no code was sent';
+      expectNoSecretsIn(error, [app.appSecret, code]);
+      expect(page.html).not.toContain(app.appSecret);
+      expect(page.html).not.toContain(code);
     });
 
     it('fails at once with ListenerError naming the port when it is taken, and can run once it is free', async () => {

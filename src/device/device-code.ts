@@ -17,10 +17,15 @@ export interface DeviceCodeFields {
  * original's tuple, as the pair `[userCode, verificationUri]`.
  */
 export class DeviceCode implements DeviceCodeFields, Iterable<string> {
+  /** The code the user enters, e.g. `ABCDEFGH`. */
   readonly userCode: string;
+  /** Where the user enters it (the code is already filled in). */
   readonly verificationUri: string;
+  /** The code's lifetime in seconds, as Twitch sent it. */
   readonly expiresIn: number;
+  /** The polling interval in seconds, as Twitch sent it. */
   readonly interval: number;
+  /** When the code expires, in epoch milliseconds. */
   readonly expiresAt: number;
 
   constructor(fields: DeviceCodeFields) {
