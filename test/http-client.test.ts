@@ -385,3 +385,12 @@ describe('request details', () => {
     ).toBeInstanceOf(UnauthorizedError);
   });
 });
+
+describe('a port that fetch refuses', () => {
+  it('is a permanent TwitchNetworkError that names the problem, tried once', async () => {
+    const error = await rejectionOf(validateToken('tok', { authBaseUrl: 'http://127.0.0.1:6667/oauth2' }));
+    expect(error).toBeInstanceOf(TwitchNetworkError);
+    expect(error).toMatchObject({ code: 'ERR_FETCH_BAD_PORT', transient: false, attempts: 1 });
+    expect(String(error)).toMatch(/fetch refuses this port/);
+  });
+});

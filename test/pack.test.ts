@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeTwitch } from '../src/testing/index.js';
 
 const exec = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -50,6 +51,7 @@ describe('the npm tarball, installed into a fresh project', () => {
     expect(paths).toContain('dist/index.js');
     expect(paths).toContain('dist/index.d.ts');
     expect(paths).toContain('dist/testing/index.js');
+    expect(paths).toContain('dist/cli/main.js');
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE']));
     const unexpected = paths.filter(
       (path) => !/^dist\/.+\.(js|d\.ts)$/.test(path) && !['package.json', 'README.md', 'LICENSE'].includes(path),
@@ -59,6 +61,15 @@ describe('the npm tarball, installed into a fresh project', () => {
     console.log(
       `tarball ${packed.filename}: ${String(packed.size)} bytes packed, ${String(packed.unpackedSize)} unpacked, ${String(paths.length)} files`,
     );
+  });
+
+  it('holds nothing that looks like a credential (the fake ships only its documented demo secret)', () => {
+    const installed = join(consumer, 'node_modules/twitchapi-oauth');
+    const credential =
+      /-----BEGIN [A-Z ]*PRIVATE KEY-----|\bnpm_[A-Za-z0-9]{36}\b|\bgh[pousr]_[A-Za-z0-9]{36}\b|\bAKIA[0-9A-Z]{16}\b/;
+    for (const { path } of packed.files) {
+      expect(readFileSync(join(installed, path), 'utf8'), path).not.toMatch(credential);
+    }
   });
 
   it('imports from ESM', async () => {
@@ -107,6 +118,40 @@ describe('the npm tarball, installed into a fresh project', () => {
     );
     expect(stdout.trim()).toBe('true chat:read');
   });
+
+  it("runs the installed CLI's --help, and validate against the fake Twitch", async () => {
+    const bin = join(consumer, 'node_modules/.bin/twitchapi-oauth');
+    expect((await exec(bin, ['--help'])).stdout).toContain('Usage: twitchapi-oauth <command>');
+    const fake = await startFakeTwitch();
+    try {
+      const { accessToken } = fake.issueUserToken({ scopes: ['chat:read'] });
+      const { stdout } = await exec(bin, ['validate', accessToken, '--json', '--auth-base-url', fake.authBaseUrl]);
+      expect(JSON.parse(stdout)).toMatchObject({ login: 'twitchdev', scopes: ['chat:read'] });
+      const invalid = await exec(bin, ['validate', 'nope', '--auth-base-url', fake.authBaseUrl]).catch(
+        (error: unknown) => error as { code: number },
+      );
+      expect(invalid).toMatchObject({ code: 1 });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('passes publint and Are The Types Wrong (ESM-only profile)', async () => {
+    const publint = join(root, 'node_modules/publint/src/cli.js');
+    const lint = await exec(process.execPath, [publint, join(consumer, 'node_modules/twitchapi-oauth'), '--strict']);
+    expect(lint.stdout).toContain('All good!');
+    const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
+    // Rejects (non-zero exit) on any problem the ESM-only profile does not ignore.
+    const types = await exec(process.execPath, [
+      attw,
+      join(work, packed.filename),
+      '--profile',
+      'esm-only',
+      '--format',
+      'ascii',
+    ]);
+    expect(types.stdout).toContain('node16 (from ESM)');
+  }, 60_000);
 
   it('type-checks a TypeScript consumer against the shipped declarations', async () => {
     writeFileSync(

@@ -29,8 +29,9 @@ describe('package.json', () => {
     }
   });
 
-  it('depends on undici 7 (Node 20), open and zod 4 at run time, and nothing else', () => {
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(['open', 'undici', 'zod']);
+  it('depends on undici 7 (Node 20), open, zod 4, and uqr (the CLI QR code), and nothing else', () => {
+    // uqr draws the `device` command's QR code; it is loaded only there (see process.test.ts).
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['open', 'undici', 'uqr', 'zod']);
     expect(manifest.dependencies['undici']).toMatch(/^\^7\./);
     expect(manifest.dependencies['zod']).toMatch(/^\^4\./);
   });

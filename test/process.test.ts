@@ -39,6 +39,7 @@ describe('the built package, in a process of its own', () => {
 
     expect(loaded(afterImport, '/dist/index.js')).toBe(true);
     for (const heavy of [
+      '/node_modules/uqr/',
       '/node_modules/undici/',
       '/node_modules/zod/',
       '/node_modules/open/',

@@ -12,7 +12,7 @@ export interface TwitchNetworkErrorDetails {
   readonly timeoutMs?: number | undefined;
   /** The system error code of the last failure (`ECONNREFUSED`, `ENOTFOUND`, …), when known. */
   readonly code?: string | undefined;
-  /** Whether retrying can help; `false` for TLS certificate failures. Default: `true`. */
+  /** Whether retrying can help; `false` for TLS certificate failures and blocked ports. Default: `true`. */
   readonly transient?: boolean | undefined;
   /** The last underlying error. */
   readonly cause?: unknown;
@@ -41,11 +41,13 @@ export class TwitchNetworkError extends TwitchAPIError {
         ? `Could not reach ${details.origin} for ${details.endpoint}${tries}: ${describeCode(details.code)}.`
         : `${details.origin} did not answer ${details.endpoint} within ${String(details.timeoutMs)} ms${tries}.`;
     const next =
-      details.transient === false
-        ? ' The TLS certificate was refused: check for a proxy that intercepts HTTPS, the system CA store, or the authBaseUrl option.'
-        : details.timeoutMs === undefined
-          ? ' Check the network connection, a proxy (pass an undici dispatcher), or the authBaseUrl option, then try again.'
-          : ' Check the network connection or raise the timeoutMs option, then try again.';
+      details.code === 'ERR_FETCH_BAD_PORT'
+        ? ' Change the port in the authBaseUrl option.'
+        : details.transient === false
+          ? ' The TLS certificate was refused: check for a proxy that intercepts HTTPS, the system CA store, or the authBaseUrl option.'
+          : details.timeoutMs === undefined
+            ? ' Check the network connection, a proxy (pass an undici dispatcher), or the authBaseUrl option, then try again.'
+            : ' Check the network connection or raise the timeoutMs option, then try again.';
     super(what + next, { endpoint: details.endpoint, cause: details.cause });
     this.transient = details.transient ?? true;
     this.attempts = details.attempts;
@@ -64,6 +66,8 @@ const CODE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   UND_ERR_CONNECT_TIMEOUT: 'connecting timed out',
   ENETUNREACH: 'the network is unreachable',
   EHOSTUNREACH: 'the host is unreachable',
+  ERR_FETCH_BAD_PORT:
+    "fetch refuses this port (the Fetch standard's blocked ports, such as 1 and 6665–6669): use another",
 };
 
 function describeCode(code: string | undefined): string {

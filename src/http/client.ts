@@ -98,7 +98,10 @@ export async function callTwitch(call: TwitchCall, options?: HttpOptions): Promi
     }
 
     const requestedMs = 'status' in outcome ? outcome.requestedWaitMs : undefined;
-    const retriesLeft = attempt <= settings.retryLimit && (call.idempotent !== false || safeToRepeat(outcome));
+    const retriesLeft =
+      attempt <= settings.retryLimit &&
+      !failsEveryTime(outcome) &&
+      (call.idempotent !== false || safeToRepeat(outcome));
     const waitMs = requestedMs ?? backoffDelayMs(attempt, settings.baseDelayMs, settings.maxDelayMs);
     if (!retriesLeft || waitMs > settings.maxDelayMs) {
       throw await finalFailure(outcome, { endpoint, url, attempts: attempt, timeoutMs: settings.timeoutMs });
@@ -274,20 +277,31 @@ async function finalFailure(
     attempts,
     timeoutMs: outcome.failure === 'timeout' ? context.timeoutMs : undefined,
     code,
-    transient: !isCertificateFailure(code),
+    transient: !isCertificateFailure(code) && code !== 'ERR_FETCH_BAD_PORT',
     cause: outcome.cause,
   });
 }
 
-/** The system error code behind a failed fetch (`ECONNREFUSED`, …), looking through `cause`s. */
+/**
+ * The system error code behind a failed fetch (`ECONNREFUSED`, …), looking through `cause`s. A
+ * port that the Fetch standard blocks (1, 6665–6669, …) has no code; it gets `ERR_FETCH_BAD_PORT`.
+ */
 function errorCode(error: unknown): string | undefined {
   for (let current = error, depth = 0; current !== undefined && depth < 5; depth++) {
     if (typeof current !== 'object' || current === null) return undefined;
-    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    const { code, cause, message } = current as { code?: unknown; cause?: unknown; message?: unknown };
     if (typeof code === 'string') return code;
+    if (message === 'bad port') return 'ERR_FETCH_BAD_PORT';
     current = cause;
   }
   return undefined;
+}
+
+/** Whether the failure would recur on every attempt (a refused certificate, a blocked port). */
+function failsEveryTime(outcome: AttemptOutcome): boolean {
+  if ('status' in outcome) return false;
+  const code = errorCode(outcome.cause);
+  return code === 'ERR_FETCH_BAD_PORT' || isCertificateFailure(code);
 }
 
 /**
@@ -303,6 +317,7 @@ function safeToRepeat(outcome: AttemptOutcome): boolean {
 
 const NOT_SENT_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
+  'ERR_FETCH_BAD_PORT',
   'ENOTFOUND',
   'EAI_AGAIN',
   'ENETUNREACH',

@@ -1,0 +1,77 @@
+import { runDemo } from '../../demo/run-demo.js';
+import { startFakeTwitch } from '../../testing/fake-twitch.js';
+import { DEMO_APP, DEMO_PUBLIC_APP, DEMO_USER, type AuthorizeMode } from '../../testing/model.js';
+import type { Command } from '../command.js';
+import { text } from '../credentials.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+
+const MODES: readonly AuthorizeMode[] = ['auto', 'approve', 'deny', 'consent'];
+
+export const fakeTwitchCommand: Command = {
+  name: 'fake-twitch',
+  summary: 'run the bundled fake Twitch identity service, to test a bot offline',
+  usage: 'fake-twitch [--port 8080]',
+  description: [
+    'Starts the fake Twitch identity service on 127.0.0.1 and prints its authBaseUrl and demo apps. It runs',
+    'until Ctrl+C. Point your bot at it with authBaseUrl; its demo app is registered for http://localhost:17563.',
+  ],
+  options: { port: { type: 'string' }, authorize: { type: 'string' } },
+  optionHelp: {
+    port: 'the port (default: a free one)',
+    authorize: `how /authorize decides: ${MODES.join(', ')} (default auto: a consent page with force_verify)`,
+  },
+  common: ['json', 'help'],
+  async run(input, io) {
+    const mode = text(input.values['authorize']) ?? 'auto';
+    if (!MODES.includes(mode as AuthorizeMode)) {
+      throw new UsageError(`--authorize takes one of ${MODES.join(', ')}; got ${JSON.stringify(mode)}.`);
+    }
+    const port = Number(text(input.values['port']) ?? '0');
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port takes a port number.');
+    const fake = await startFakeTwitch({ port, authorize: mode as AuthorizeMode });
+    const description = {
+      authBaseUrl: fake.authBaseUrl,
+      confidentialApp: {
+        clientId: DEMO_APP.clientId,
+        clientSecret: DEMO_APP.clientSecret,
+        redirectUris: DEMO_APP.redirectUris,
+      },
+      publicApp: { clientId: DEMO_PUBLIC_APP.clientId },
+      user: DEMO_USER,
+    };
+    if (input.values['json'] === true) {
+      io.stdout(`${JSON.stringify(description)}\n`);
+    } else {
+      io.stdout(
+        [
+          `authBaseUrl          ${fake.authBaseUrl}`,
+          `demo app             client id ${DEMO_APP.clientId}, secret ${String(DEMO_APP.clientSecret)}`,
+          `demo public app      client id ${DEMO_PUBLIC_APP.clientId}`,
+          `redirect URI         ${DEMO_APP.redirectUris.join(' ')}`,
+          `logged-in user       ${DEMO_USER.login} (${DEMO_USER.id})`,
+          '',
+        ].join('\n'),
+      );
+    }
+    io.stderr('Fake Twitch running (these are demo credentials, not real ones). Ctrl+C stops it.\n');
+    await io.interrupted;
+    await fake.close();
+    return EXIT.ok;
+  },
+};
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'run a whole login and every helper offline against the bundled fake Twitch',
+  usage: 'demo',
+  description: ['Needs no Twitch account and no network: everything runs against the bundled fake.'],
+  options: {},
+  optionHelp: {},
+  common: ['help'],
+  async run(_input, io) {
+    await runDemo((line) => {
+      io.stdout(`${line}\n`);
+    });
+    return EXIT.ok;
+  },
+};

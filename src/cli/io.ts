@@ -1,0 +1,14 @@
+/** What a CLI command reads and writes: the process's, or a test's. */
+export interface CliIo {
+  /** The requested output (tokens, JSON): nothing else goes here. */
+  readonly stdout: (text: string) => void;
+  /** Progress, prompts and errors, never a secret. */
+  readonly stderr: (text: string) => void;
+  /** All of standard input, for `-` arguments. */
+  readonly readStdin: () => Promise<string>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stderr is a terminal (QR code, live countdown) rather than a pipe or a log. */
+  readonly interactive: boolean;
+  /** Resolves when the user asks to stop (Ctrl+C), for commands that run until then. */
+  readonly interrupted: Promise<void>;
+}

@@ -1,0 +1,468 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import jsQRModule from 'jsqr';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { COMMANDS, runCli } from '../src/cli/run-cli.js';
+import { formatRemaining, qrCode } from '../src/cli/terminal.js';
+import { validateToken } from '../src/index.js';
+import { DEMO_APP, DEMO_PUBLIC_APP } from '../src/testing/index.js';
+import { useFakeTwitch } from './support/fake.js';
+import { authorize, loginSetup, visit } from './support/login.js';
+
+const secret = DEMO_APP.clientSecret ?? '';
+// jsqr is CommonJS: its function is the default export under some loaders, module.exports under others.
+const jsQR = typeof jsQRModule === 'function' ? jsQRModule : jsQRModule.default;
+const appFlags = ['--client-id', DEMO_APP.clientId];
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+interface RunOptions {
+  readonly stdin?: string;
+  readonly env?: Record<string, string>;
+  readonly interactive?: boolean;
+  /** Called with each chunk written to stderr, e.g. to play the browser when the URL appears. */
+  readonly onStderr?: (chunk: string) => void;
+  /** Resolving it plays Ctrl+C. */
+  readonly interrupted?: Promise<void>;
+}
+
+/** Runs the CLI in this process, as `twitchapi-oauth ...argv` would. */
+async function cli(argv: string[], options: RunOptions = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+      options.onStderr?.(text);
+    },
+    readStdin: () => Promise.resolve(options.stdin ?? ''),
+    env: options.env ?? {},
+    interactive: options.interactive ?? false,
+    interrupted: options.interrupted ?? new Promise(() => undefined),
+  });
+  return { code, stdout, stderr };
+}
+
+let folder: string;
+beforeEach(() => {
+  folder = mkdtempSync(join(tmpdir(), 'twitchapi-oauth-cli-'));
+});
+afterEach(() => {
+  rmSync(folder, { recursive: true, force: true });
+});
+
+describe('twitchapi-oauth --help', () => {
+  it('lists every command and the exit codes; a bare call is a usage error', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of [
+      'login',
+      'device',
+      'refresh',
+      'validate',
+      'revoke',
+      'app-token',
+      'userinfo',
+      'fake-twitch',
+      'demo',
+    ]) {
+      expect(help.stdout).toContain(`  ${name} `);
+    }
+    expect(help.stdout).toMatch(/Exit codes:\n {2}0 {2}done\n {2}1 {2}Twitch refused/);
+    expect((await cli([])).code).toBe(2);
+  });
+
+  it('gives every command a --help with its usage and options', async () => {
+    for (const command of COMMANDS) {
+      const help = await cli([command.name, '--help']);
+      expect(help.code, command.name).toBe(0);
+      expect(help.stdout).toContain(`Usage: twitchapi-oauth ${command.usage}`);
+      for (const option of Object.keys(command.options)) expect(help.stdout).toContain(`--${option}`);
+    }
+  });
+
+  it('refuses unknown commands and options with exit code 2', async () => {
+    expect(await cli(['tokens'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Unknown command') as string,
+    });
+    const bogus = await cli(['validate', 'x', '--bogus']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain('validate --help');
+  });
+});
+
+describe('the token commands', () => {
+  const twitch = useFakeTwitch();
+  const base = (): string[] => ['--auth-base-url', twitch.fake.authBaseUrl];
+
+  it('refresh: prints the new token on stdout, nothing secret on stderr', async () => {
+    const login = twitch.fake.issueUserToken({ scopes: ['chat:read'] });
+    const run = await cli(['refresh', login.refreshToken, ...appFlags, ...base()], {
+      env: { TWITCH_CLIENT_SECRET: secret },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^access token +[a-z0-9]{30}\nrefresh token +[a-z0-9]{50}\nexpires in +14124 s/);
+    expect(run.stdout).toMatch(/scopes +chat:read\n$/);
+    expect(run.stderr).toBe('');
+  });
+
+  it('refresh: takes the secret, or the token, from stdin, and prints JSON with --json', async () => {
+    const login = twitch.fake.issueUserToken();
+    const fromStdin = await cli(
+      ['refresh', login.refreshToken, ...appFlags, '--client-secret', '-', '--json', ...base()],
+      {
+        stdin: `${secret}\n`,
+      },
+    );
+    expect(fromStdin.code).toBe(0);
+    expect(JSON.parse(fromStdin.stdout)).toMatchObject({ refreshToken: login.refreshToken, tokenType: 'bearer' });
+
+    const tokenFromStdin = await cli(['refresh', '-', ...appFlags, ...base()], {
+      stdin: login.refreshToken,
+      env: { TWITCH_CLIENT_SECRET: secret },
+    });
+    expect(tokenFromStdin.code).toBe(0);
+    const both = await cli(['refresh', '-', ...appFlags, '--client-secret', '-', ...base()], { stdin: 'x' });
+    expect(both.code).toBe(2);
+  });
+
+  it('refresh: a public client needs no secret; a refused token exits 1 without echoing it', async () => {
+    const login = twitch.fake.issueUserToken({ clientId: DEMO_PUBLIC_APP.clientId });
+    const ok = await cli(['refresh', login.refreshToken, '--client-id', DEMO_PUBLIC_APP.clientId, ...base()]);
+    expect(ok.code).toBe(0);
+    const spent = await cli(['refresh', login.refreshToken, '--client-id', DEMO_PUBLIC_APP.clientId, ...base()]);
+    expect(spent.code).toBe(1);
+    expect(spent.stdout).toBe('');
+    expect(spent.stderr).toMatch(/refused the refresh token/);
+    expect(spent.stderr).not.toContain(login.refreshToken);
+    const wrong = await cli(['refresh', 'x', ...appFlags, ...base()], { env: { TWITCH_CLIENT_SECRET: 'wrongsecret' } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).not.toContain('wrongsecret');
+  });
+
+  it('refresh --save FILE: writes the storage helper format, mode 0600, and prints no token', async () => {
+    const login = twitch.fake.issueUserToken();
+    const file = join(folder, 'user_token.json');
+    const run = await cli(['refresh', login.refreshToken, ...appFlags, '--save', file, ...base()], {
+      env: { TWITCH_CLIENT_SECRET: secret },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`Saved the token to ${file}`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      format: 'twitchapi-oauth/tokens@1',
+      tokens: { default: { refreshToken: login.refreshToken } },
+    });
+  });
+
+  it('needs a client id, and a secret where the grant does', async () => {
+    expect((await cli(['refresh', 'x', ...base()])).stderr).toMatch(/--client-id or TWITCH_CLIENT_ID/);
+    expect((await cli(['refresh', 'x', ...base()])).code).toBe(2);
+    const noSecret = await cli(['app-token', ...appFlags, ...base()]);
+    expect(noSecret.code).toBe(2);
+    expect(noSecret.stderr).toMatch(/TWITCH_CLIENT_SECRET/);
+  });
+
+  it('validate: 0 with the details for a valid token, 1 for an invalid one, 3 when Twitch cannot be reached', async () => {
+    const login = twitch.fake.issueUserToken({ scopes: ['chat:read'] });
+    const valid = await cli(['validate', login.accessToken, '--json', ...base()]);
+    expect(valid.code).toBe(0);
+    expect(JSON.parse(valid.stdout)).toEqual({
+      clientId: DEMO_APP.clientId,
+      login: 'twitchdev',
+      userId: '141981764',
+      scopes: ['chat:read'],
+      expiresIn: expect.any(Number) as number,
+    });
+    expect((await cli(['validate', login.accessToken, ...base()])).stdout).toMatch(/^clientId {2}/);
+    expect((await cli(['validate', 'nope', ...base()])).code).toBe(1);
+    const closed = twitch.fake.authBaseUrl;
+    await twitch.fake.close();
+    const unreachable = await cli(['validate', 'nope', '--auth-base-url', closed]);
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toMatch(/Could not reach/);
+  });
+
+  it('revoke: 0 when revoked, 1 when Twitch did not know the token', async () => {
+    const login = twitch.fake.issueUserToken();
+    expect((await cli(['revoke', login.accessToken, ...appFlags, ...base()])).code).toBe(0);
+    expect(await validateToken(login.accessToken, { authBaseUrl: twitch.fake.authBaseUrl })).toMatchObject({
+      valid: false,
+    });
+    const again = await cli(['revoke', login.accessToken, ...appFlags, '--json', ...base()]);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toEqual({ revoked: false });
+  });
+
+  it('app-token and userinfo', async () => {
+    const app = await cli(['app-token', ...appFlags, '--json', ...base()], { env: { TWITCH_CLIENT_SECRET: secret } });
+    expect(app.code).toBe(0);
+    expect(JSON.parse(app.stdout)).toMatchObject({ expiresIn: 5_011_271, tokenType: 'bearer' });
+    const saved = await cli(['app-token', ...appFlags, '--save', join(folder, 't.json'), ...base()], {
+      env: { TWITCH_CLIENT_SECRET: secret },
+    });
+    expect(saved.code).toBe(2);
+
+    const login = twitch.fake.issueUserToken({ scopes: ['openid'] });
+    const info = await cli(['userinfo', login.accessToken, ...base()]);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toMatch(/userId +141981764\nlogin +twitchdev/);
+    expect(JSON.parse((await cli(['userinfo', login.accessToken, '--json', ...base()])).stdout)).toMatchObject({
+      sub: '141981764',
+    });
+  });
+});
+
+describe('twitchapi-oauth login', () => {
+  const twitch = useFakeTwitch({ authorize: 'approve' });
+
+  it('prints the URL with --no-browser, receives the redirect, and prints the token', async () => {
+    const { url, app } = await loginSetup(twitch.fake);
+    let browsing: Promise<unknown> = Promise.resolve();
+    const run = await cli(
+      [
+        'login',
+        '--scopes',
+        'chat:read,chat:edit',
+        '--no-browser',
+        '--url',
+        url,
+        '--client-id',
+        app.appId,
+        '--auth-base-url',
+        twitch.fake.authBaseUrl,
+      ],
+      {
+        env: { TWITCH_CLIENT_SECRET: app.appSecret },
+        onStderr: (chunk) => {
+          const authUrl = /(http:\/\/127\.0\.0\.1\S+\/authorize\?\S+)/.exec(chunk)?.[1];
+          if (authUrl !== undefined) browsing = authorize(authUrl).then(visit);
+        },
+      },
+    );
+    await browsing;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/scopes +chat:read chat:edit/);
+    expect(run.stderr).toContain(`the redirect comes back to ${url}`);
+    expect(run.stderr).not.toContain(app.appSecret);
+  });
+
+  it('exits 3 when nobody logs in before --timeout, and 2 when stopped with Ctrl+C', async () => {
+    const { url, app } = await loginSetup(twitch.fake);
+    const args = [
+      'login',
+      '--no-browser',
+      '--url',
+      url,
+      '--client-id',
+      app.appId,
+      '--auth-base-url',
+      twitch.fake.authBaseUrl,
+    ];
+    const env = { TWITCH_CLIENT_SECRET: app.appSecret };
+    expect((await cli([...args, '--timeout', '1'], { env })).code).toBe(3);
+    const stopped = await cli(args, { env, interrupted: new Promise((resolve) => setTimeout(resolve, 200)) });
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toContain('Stopped (Ctrl+C)');
+    expect((await cli([...args, '--timeout', 'soon'], { env })).code).toBe(2);
+  });
+});
+
+describe('twitchapi-oauth device', () => {
+  const twitch = useFakeTwitch({ lifetimes: { deviceIntervalSeconds: 1 } });
+
+  async function deviceLogin(interactive: boolean): Promise<Run> {
+    return cli(
+      [
+        'device',
+        '--scopes',
+        'chat:read',
+        '--client-id',
+        DEMO_PUBLIC_APP.clientId,
+        '--auth-base-url',
+        twitch.fake.authBaseUrl,
+      ],
+      {
+        interactive,
+        onStderr: (chunk) => {
+          const code = /confirm the code ([A-Z]{8})/.exec(chunk)?.[1];
+          if (code !== undefined) twitch.fake.identity.decideDevice(code, true);
+        },
+      },
+    );
+  }
+
+  it('shows the URL and code as plain lines when not a terminal, and prints the token once approved', async () => {
+    const run = await deviceLogin(false);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/Open http:\/\/127\.0\.0\.1:\d+\/oauth2\/activate\?device-code=[A-Z]{8}\non any device/);
+    expect(run.stderr).toMatch(/Waiting for the approval \(the code expires in 30:00\)/);
+    // eslint-disable-next-line no-control-regex -- carriage returns and escape codes are what this checks for
+    expect(run.stderr).not.toMatch(/[\r\u001b█▀▄]/);
+    expect(run.stdout).toMatch(/scopes +chat:read/);
+  });
+
+  it('adds a QR code and a live countdown in a terminal', async () => {
+    const run = await deviceLogin(true);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('Or scan this with your phone:');
+    expect(run.stderr).toMatch(/[█▀▄]{10}/);
+    // eslint-disable-next-line no-control-regex -- the live countdown rewrites its line with these
+    expect(run.stderr).toMatch(/\r\u001b\[2KWaiting for the approval… \d+:\d\d left/);
+    expect(run.stderr).toContain('Approved.');
+  });
+});
+
+describe('the terminal helpers', () => {
+  it('draws a QR code that a scanner reads back as the URL', async () => {
+    const url = 'https://www.twitch.tv/activate?device-code=ABCDEFGH';
+    const rows = (await qrCode(url)).split('\n').filter((line) => line !== '');
+    // Each character is two modules stacked; drawn glyphs are the terminal's foreground (light on dark).
+    const scale = 4;
+    const width = Array.from(rows[0] ?? '').length;
+    const height = rows.length * 2;
+    const pixels = new Uint8ClampedArray(width * scale * height * scale * 4);
+    rows.forEach((row, y) => {
+      Array.from(row).forEach((char, x) => {
+        const halves = [char === '█' || char === '▀', char === '█' || char === '▄'];
+        halves.forEach((lit, half) => {
+          for (let dy = 0; dy < scale; dy++) {
+            for (let dx = 0; dx < scale; dx++) {
+              const offset = (((y * 2 + half) * scale + dy) * width * scale + x * scale + dx) * 4;
+              pixels.fill(lit ? 255 : 0, offset, offset + 3);
+              pixels[offset + 3] = 255;
+            }
+          }
+        });
+      });
+    });
+    const decoded = jsQR(pixels, width * scale, height * scale, { inversionAttempts: 'attemptBoth' });
+    expect(decoded?.data).toBe(url);
+  });
+
+  it('formats the time left', () => {
+    expect(formatRemaining(1_800_000)).toBe('30:00');
+    expect(formatRemaining(61_001)).toBe('1:02');
+    expect(formatRemaining(-5)).toBe('0:00');
+  });
+});
+
+describe('twitchapi-oauth fake-twitch and demo', () => {
+  it('runs the fake until Ctrl+C, printing where it is and the demo credentials', async () => {
+    let stop: () => void = () => undefined;
+    const interrupted = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    let printed = '';
+    const running = runCli(['fake-twitch', '--json'], {
+      stdout: (text) => {
+        printed += text;
+      },
+      stderr: () => undefined,
+      readStdin: () => Promise.resolve(''),
+      env: {},
+      interactive: false,
+      interrupted,
+    });
+    while (printed === '') await new Promise((resolve) => setTimeout(resolve, 5));
+    const { authBaseUrl, confidentialApp } = JSON.parse(printed) as {
+      authBaseUrl: string;
+      confidentialApp: { clientId: string };
+    };
+    expect(confidentialApp.clientId).toBe(DEMO_APP.clientId);
+    expect(await validateToken('nope', { authBaseUrl })).toMatchObject({ valid: false });
+    stop();
+    expect(await running).toBe(0);
+    await expect(validateToken('nope', { authBaseUrl, retry: 0 })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('runs the demo', async () => {
+    const run = await cli(['demo']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('9. validateToken after revoking → invalid');
+  });
+});
+
+describe('the installed command, in a process of its own', () => {
+  const twitch = useFakeTwitch();
+  const bin = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+  const run = promisify(execFile);
+
+  it('runs --help and validate, and reads a piped secret', async () => {
+    expect((await run(process.execPath, [bin, '--help'])).stdout).toContain('Usage: twitchapi-oauth <command>');
+    const login = twitch.fake.issueUserToken();
+    const { stdout } = await run(process.execPath, [
+      bin,
+      'validate',
+      login.accessToken,
+      '--json',
+      '--auth-base-url',
+      twitch.fake.authBaseUrl,
+    ]);
+    expect(JSON.parse(stdout)).toMatchObject({ login: 'twitchdev' });
+    const invalid = await run(process.execPath, [
+      bin,
+      'validate',
+      'nope',
+      '--auth-base-url',
+      twitch.fake.authBaseUrl,
+    ]).catch((error: unknown) => error as { code: number });
+    expect(invalid).toMatchObject({ code: 1 });
+
+    const child = spawn(process.execPath, [
+      bin,
+      'app-token',
+      ...appFlags,
+      '--client-secret',
+      '-',
+      '--json',
+      '--auth-base-url',
+      twitch.fake.authBaseUrl,
+    ]);
+    child.stdin.end(`${secret}\n`);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(JSON.parse(output)).toMatchObject({ tokenType: 'bearer' });
+  });
+
+  it('stops a waiting login on SIGINT, closing its listener', async () => {
+    const { url, app } = await loginSetup(twitch.fake);
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'login',
+        '--no-browser',
+        '--url',
+        url,
+        '--client-id',
+        app.appId,
+        '--auth-base-url',
+        twitch.fake.authBaseUrl,
+      ],
+      { env: { ...process.env, TWITCH_CLIENT_SECRET: app.appSecret } },
+    );
+    let errors = '';
+    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    while (!errors.includes('/authorize?')) await new Promise((resolve) => setTimeout(resolve, 10));
+    child.kill('SIGINT');
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(errors).toContain('Stopped (Ctrl+C)');
+  });
+});
