@@ -90,6 +90,7 @@ export { DeviceCodeExpiredError } from './errors/device-code-expired-error.js';
 export { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
 export { MissingScopeError } from './errors/missing-scope-error.js';
 export { TokenStoreError } from './errors/token-store-error.js';
+export { TokenStoreUnavailableError } from './errors/token-store-unavailable-error.js';
 export { isTransientError } from './errors/is-transient-error.js';
 
 export { VERSION } from './version.js';

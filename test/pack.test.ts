@@ -52,6 +52,7 @@ describe('the npm tarball, installed into a fresh project', () => {
     expect(paths).toContain('dist/index.d.ts');
     expect(paths).toContain('dist/testing/index.js');
     expect(paths).toContain('dist/cli/main.js');
+    expect(paths).toContain('dist/redis/index.js');
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE']));
     const unexpected = paths.filter(
       (path) => !/^dist\/.+\.(js|d\.ts)$/.test(path) && !['package.json', 'README.md', 'LICENSE'].includes(path),
@@ -79,11 +80,14 @@ describe('the npm tarball, installed into a fresh project', () => {
         '--input-type=module',
         '-e',
         `import * as oauth from 'twitchapi-oauth'; import * as testing from 'twitchapi-oauth/testing';
-         console.log(typeof oauth.refreshAccessToken, oauth.AuthScope.BITS_READ, typeof testing.startFakeTwitch);`,
+         import { RedisTokenStore } from 'twitchapi-oauth/redis';
+         console.log(typeof oauth.refreshAccessToken, oauth.AuthScope.BITS_READ, typeof testing.startFakeTwitch, typeof RedisTokenStore);`,
       ],
       { cwd: consumer },
     );
-    expect(stdout.trim()).toBe('function bits:read function');
+    // twitchapi-oauth/redis loads without ioredis installed: the caller passes their own client.
+    expect(stdout.trim()).toBe('function bits:read function function');
+    expect(readdirSync(join(consumer, 'node_modules'))).not.toContain('ioredis');
   });
 
   it('requires from CommonJS (Node >= 20.19 loads ESM with require)', async () => {

@@ -21,8 +21,8 @@ describe('package.json', () => {
     expect(manifest.engines).toEqual({ node: '>=20.19' });
   });
 
-  it('exports . and ./testing, each with types', () => {
-    for (const entry of ['.', './testing']) {
+  it('exports ., ./testing and ./redis, each with types', () => {
+    for (const entry of ['.', './testing', './redis']) {
       const target = manifest.exports[entry];
       expect(target, entry).toMatchObject({ types: expect.stringMatching(/\.d\.ts$/) as string });
       expect(target, entry).toMatchObject({ default: expect.stringMatching(/\.js$/) as string });
@@ -34,6 +34,16 @@ describe('package.json', () => {
     expect(Object.keys(manifest.dependencies).sort()).toEqual(['open', 'undici', 'uqr', 'zod']);
     expect(manifest.dependencies['undici']).toMatch(/^\^7\./);
     expect(manifest.dependencies['zod']).toMatch(/^\^4\./);
+  });
+
+  it('has ioredis as an optional peer dependency only (for twitchapi-oauth/redis)', () => {
+    const withPeers = manifest as Manifest & {
+      peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
+    expect(withPeers.peerDependencies).toEqual({ ioredis: '>=5.3.0' });
+    expect(withPeers.peerDependenciesMeta).toEqual({ ioredis: { optional: true } });
+    expect(manifest.dependencies).not.toHaveProperty('ioredis');
   });
 
   it('sends the version of package.json in the User-Agent', () => {

@@ -1,13 +1,14 @@
 import { TwitchAPIError } from './twitch-api-error.js';
 
 /**
- * A token file could not be read or written: it is corrupt, was written by another program, or
- * the file system refused. The message names the file and what to do.
+ * A stored token could not be read or written: the file (or Redis entry) is corrupt, was written by
+ * another program or with another encryption key, or the file system refused. The message names
+ * the file or key and what to do.
  */
 export class TokenStoreError extends TwitchAPIError {
   /** @hidden */
   override readonly name: string = 'TokenStoreError';
-  /** The file concerned. */
+  /** The file, or the Redis key, concerned. */
   readonly path: string;
   /**
    * `corrupt`: the file holds something that is not a token file (moving it aside and logging in
