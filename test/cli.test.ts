@@ -1,15 +1,16 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import jsQRModule from 'jsqr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deliverToken } from '../src/cli/output.js';
 import { COMMANDS, runCli } from '../src/cli/run-cli.js';
 import { formatRemaining, qrCode } from '../src/cli/terminal.js';
 import { validateToken } from '../src/index.js';
-import { DEMO_APP, DEMO_PUBLIC_APP } from '../src/testing/index.js';
+import { DEMO_APP, DEMO_PUBLIC_APP, FAULT_BODIES, startFakeTwitch } from '../src/testing/index.js';
 import { useFakeTwitch } from './support/fake.js';
 import { authorize, loginSetup, visit } from './support/login.js';
 
@@ -26,6 +27,8 @@ interface Run {
 
 interface RunOptions {
   readonly stdin?: string;
+  /** What the user types at a hidden prompt (stdin is then a terminal). */
+  readonly typed?: string;
   readonly env?: Record<string, string>;
   readonly interactive?: boolean;
   /** Called with each chunk written to stderr, e.g. to play the browser when the URL appears. */
@@ -47,6 +50,7 @@ async function cli(argv: string[], options: RunOptions = {}): Promise<Run> {
       options.onStderr?.(text);
     },
     readStdin: () => Promise.resolve(options.stdin ?? ''),
+    readHidden: options.typed === undefined ? undefined : () => Promise.resolve(options.typed ?? ''),
     env: options.env ?? {},
     interactive: options.interactive ?? false,
     interrupted: options.interrupted ?? new Promise(() => undefined),
@@ -80,7 +84,10 @@ describe('twitchapi-oauth --help', () => {
       expect(help.stdout).toContain(`  ${name} `);
     }
     expect(help.stdout).toMatch(/Exit codes:\n {2}0 {2}done\n {2}1 {2}Twitch refused/);
-    expect((await cli([])).code).toBe(2);
+    expect(help.stdout).toContain('130  stopped with Ctrl+C');
+    const bare = await cli([]);
+    expect(bare).toMatchObject({ code: 2, stdout: '' });
+    expect(bare.stderr).toContain('Usage: twitchapi-oauth <command>');
   });
 
   it('gives every command a --help with its usage and options', async () => {
@@ -99,7 +106,7 @@ describe('twitchapi-oauth --help', () => {
     });
     const bogus = await cli(['validate', 'x', '--bogus']);
     expect(bogus.code).toBe(2);
-    expect(bogus.stderr).toContain('validate --help');
+    expect(bogus.stderr).toMatch(/'--bogus'.*\nRun twitchapi-oauth validate --help for its options\./s);
   });
 });
 
@@ -166,6 +173,68 @@ describe('the token commands', () => {
       format: 'twitchapi-oauth/tokens@1',
       tokens: { default: { refreshToken: login.refreshToken } },
     });
+  });
+
+  it('takes the client id from TWITCH_CLIENT_ID, and a secret typed at a terminal without echo', async () => {
+    const login = twitch.fake.issueUserToken();
+    const typed = await cli(['refresh', login.refreshToken, '--client-secret', '-', ...base()], {
+      env: { TWITCH_CLIENT_ID: DEMO_APP.clientId },
+      typed: secret,
+    });
+    expect(typed.code).toBe(0);
+    expect(twitch.fake.requestsTo('/token')[0]?.form).toMatchObject({
+      client_id: DEMO_APP.clientId,
+      client_secret: secret,
+    });
+    // TWITCH_CLIENT_SECRET=- already takes stdin: a token of '-' cannot too.
+    const both = await cli(['refresh', '-', ...appFlags, ...base()], {
+      env: { TWITCH_CLIENT_SECRET: '-' },
+      stdin: 'x',
+    });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/Only one of the refresh token and the client secret/);
+  });
+
+  it('checks --save before anything is spent at Twitch', async () => {
+    const login = twitch.fake.issueUserToken();
+    for (const target of [join(folder, 'missing-dir', 't.json'), folder, '']) {
+      const run = await cli(['refresh', login.refreshToken, ...appFlags, '--save', target, ...base()], {
+        env: { TWITCH_CLIENT_SECRET: secret },
+      });
+      expect(run.code, target).toBe(2);
+    }
+    expect(twitch.fake.requestsTo('/token')).toHaveLength(0);
+  });
+
+  it('prints the token rather than lose it when --save fails after Twitch answered', async () => {
+    const notADirectory = join(folder, 'plain-file');
+    writeFileSync(notADirectory, 'x');
+    let stdout = '';
+    let stderr = '';
+    const code = await deliverToken(
+      twitch.fake.issueUserToken(),
+      { values: { save: join(notADirectory, 'token.json') }, positionals: [], signal: new AbortController().signal },
+      {
+        stdout: (text) => (stdout += text),
+        stderr: (text) => (stderr += text),
+        readStdin: () => Promise.resolve(''),
+        readHidden: undefined,
+        env: {},
+        interactive: false,
+        interrupted: new Promise(() => undefined),
+      },
+    );
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/^access token +[a-z0-9]{30}\nrefresh token +[a-z0-9]{50}/);
+    expect(stderr).toMatch(/printed above instead: store it now/);
+  });
+
+  it('exits 3 for an answer it cannot read, and 2 for a port fetch refuses (a configuration fault)', async () => {
+    twitch.fake.injectFault({ endpoint: '/validate', status: 200, body: FAULT_BODIES.html });
+    expect((await cli(['validate', 'x', ...base()])).code).toBe(3);
+    const blocked = await cli(['validate', 'x', '--auth-base-url', 'http://127.0.0.1:6667/oauth2']);
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toMatch(/fetch refuses this port.*--auth-base-url/);
   });
 
   it('needs a client id, and a secret where the grant does', async () => {
@@ -260,7 +329,7 @@ describe('twitchapi-oauth login', () => {
     expect(run.stderr).not.toContain(app.appSecret);
   });
 
-  it('exits 3 when nobody logs in before --timeout, and 2 when stopped with Ctrl+C', async () => {
+  it('exits 3 when nobody logs in before --timeout, and 130 when stopped with Ctrl+C', async () => {
     const { url, app } = await loginSetup(twitch.fake);
     const args = [
       'login',
@@ -273,9 +342,12 @@ describe('twitchapi-oauth login', () => {
       twitch.fake.authBaseUrl,
     ];
     const env = { TWITCH_CLIENT_SECRET: app.appSecret };
-    expect((await cli([...args, '--timeout', '1'], { env })).code).toBe(3);
+    const late = await cli([...args, '--timeout', '1'], { env });
+    expect(late.code).toBe(3);
+    expect(late.stderr).toMatch(/--no-browser.*--timeout SECONDS/s);
+    expect(late.stderr).not.toMatch(/useBrowser|timeoutMs|onAuthUrl/);
     const stopped = await cli(args, { env, interrupted: new Promise((resolve) => setTimeout(resolve, 200)) });
-    expect(stopped.code).toBe(2);
+    expect(stopped.code).toBe(130);
     expect(stopped.stderr).toContain('Stopped (Ctrl+C)');
     expect((await cli([...args, '--timeout', 'soon'], { env })).code).toBe(2);
   });
@@ -313,6 +385,33 @@ describe('twitchapi-oauth device', () => {
     // eslint-disable-next-line no-control-regex -- carriage returns and escape codes are what this checks for
     expect(run.stderr).not.toMatch(/[\r\u001b█▀▄]/);
     expect(run.stdout).toMatch(/scopes +chat:read/);
+  });
+
+  it('exits 1 when the user declines, and 3 when the code expires first', async () => {
+    const denied = await cli(
+      ['device', '--client-id', DEMO_PUBLIC_APP.clientId, '--auth-base-url', twitch.fake.authBaseUrl],
+      {
+        onStderr: (chunk) => {
+          const code = /confirm the code ([A-Z]{8})/.exec(chunk)?.[1];
+          if (code !== undefined) twitch.fake.identity.decideDevice(code, false);
+        },
+      },
+    );
+    expect(denied.code).toBe(1);
+    const fake = await startFakeTwitch({ lifetimes: { deviceCodeSeconds: 2, deviceIntervalSeconds: 1 } });
+    try {
+      const expired = await cli([
+        'device',
+        '--client-id',
+        DEMO_PUBLIC_APP.clientId,
+        '--auth-base-url',
+        fake.authBaseUrl,
+      ]);
+      expect(expired.code).toBe(3);
+      expect(expired.stderr).toContain('run twitchapi-oauth device again');
+    } finally {
+      await fake.close();
+    }
   });
 
   it('adds a QR code and a live countdown in a terminal', async () => {
@@ -373,6 +472,7 @@ describe('twitchapi-oauth fake-twitch and demo', () => {
       },
       stderr: () => undefined,
       readStdin: () => Promise.resolve(''),
+      readHidden: undefined,
       env: {},
       interactive: false,
       interrupted,
@@ -387,6 +487,36 @@ describe('twitchapi-oauth fake-twitch and demo', () => {
     stop();
     expect(await running).toBe(0);
     await expect(validateToken('nope', { authBaseUrl, retry: 0 })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('prints plain lines without --json, and refuses a bad --authorize or a taken --port', async () => {
+    const first = startFakeTwitch();
+    const taken = await first;
+    try {
+      const port = new URL(taken.origin).port;
+      const busy = await cli(['fake-twitch', '--port', port]);
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toMatch(/port is in use/);
+      expect((await cli(['fake-twitch', '--authorize', 'maybe'])).code).toBe(2);
+    } finally {
+      await taken.close();
+    }
+    let stop: () => void = () => undefined;
+    const interrupted = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    let printed = '';
+    const running = cli(['fake-twitch', '--authorize', 'deny'], {
+      interrupted,
+      onStderr: () => undefined,
+    }).then((run) => {
+      printed = run.stdout;
+      return run;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stop();
+    expect((await running).code).toBe(0);
+    expect(printed).toMatch(/^authBaseUrl +http:\/\/127\.0\.0\.1:\d+\/oauth2\ndemo app +client id hof5/);
   });
 
   it('runs the demo', async () => {
@@ -440,6 +570,26 @@ describe('the installed command, in a process of its own', () => {
     expect(JSON.parse(output)).toMatchObject({ tokenType: 'bearer' });
   });
 
+  it('exits quietly when its reader goes away (| head)', async () => {
+    const child = spawn(process.execPath, [bin, 'demo']);
+    let errors = '';
+    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.stdout.destroy(); // as `| head -1` closes the pipe
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(errors).not.toMatch(/EPIPE|Error|at /);
+    expect([0, null]).toContain(code);
+  });
+
+  it('stops on SIGINT at once, even while Twitch does not answer', async () => {
+    twitch.fake.injectFault({ endpoint: '/validate', delayMs: 30_000 });
+    const child = spawn(process.execPath, [bin, 'validate', 'x', '--auth-base-url', twitch.fake.authBaseUrl]);
+    while (twitch.fake.requestsTo('/validate').length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    child.kill('SIGINT');
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(130);
+  });
+
   it('stops a waiting login on SIGINT, closing its listener', async () => {
     const { url, app } = await loginSetup(twitch.fake);
     const child = spawn(
@@ -462,7 +612,8 @@ describe('the installed command, in a process of its own', () => {
     while (!errors.includes('/authorize?')) await new Promise((resolve) => setTimeout(resolve, 10));
     child.kill('SIGINT');
     const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect(code).toBe(2);
+    expect(code).toBe(130);
     expect(errors).toContain('Stopped (Ctrl+C)');
+    await expect(visit(`${url}/`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });

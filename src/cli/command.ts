@@ -8,6 +8,8 @@ export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 export interface CommandInput {
   readonly values: Readonly<Record<string, string | boolean | undefined>>;
   readonly positionals: readonly string[];
+  /** Aborted on Ctrl+C (its reason: an `InterruptedError`); every wait and request takes it. */
+  readonly signal: AbortSignal;
 }
 
 /** One CLI command. */

@@ -5,7 +5,8 @@ import type { CliIo } from './io.js';
 
 /**
  * The app's credentials from `--client-id` / `--client-secret` or `TWITCH_CLIENT_ID` /
- * `TWITCH_CLIENT_SECRET`; a secret of `-` is read from stdin.
+ * `TWITCH_CLIENT_SECRET`. A secret of `-` is read from stdin: typed without echo at a terminal,
+ * else the first line of what is piped in.
  */
 export async function appCredentials(
   input: CommandInput,
@@ -18,8 +19,8 @@ export async function appCredentials(
       "Give the app's client id with --client-id or TWITCH_CLIENT_ID (from https://dev.twitch.tv/console/apps).",
     );
   }
-  let appSecret = text(input.values['client-secret']) ?? io.env['TWITCH_CLIENT_SECRET'];
-  if (appSecret === '-') appSecret = firstLine(await io.readStdin());
+  let appSecret = secretSource(input, io);
+  if (appSecret === '-') appSecret = await readLine(io, input.signal, 'Client secret (not shown): ');
   if ((appSecret === undefined || appSecret === '') && secret === 'required') {
     throw new UsageError(
       "Give the app's client secret with TWITCH_CLIENT_SECRET, or --client-secret - to read it from stdin " +
@@ -36,10 +37,10 @@ export async function tokenArgument(input: CommandInput, io: CliIo, name: string
     throw new UsageError(`Give exactly one ${name} (or - to read it from stdin).`);
   }
   if (value !== '-') return value;
-  if (input.values['client-secret'] === '-') {
-    throw new UsageError(`Only one of the ${name} and --client-secret can come from stdin.`);
+  if (secretSource(input, io) === '-') {
+    throw new UsageError(`Only one of the ${name} and the client secret can come from stdin ('-').`);
   }
-  return firstLine(await io.readStdin());
+  return readLine(io, input.signal, `${name[0]?.toUpperCase() ?? ''}${name.slice(1)} (not shown): `);
 }
 
 /** Scopes given as `chat:read,chat:edit` or `"chat:read chat:edit"`. */
@@ -52,6 +53,20 @@ export function text(value: string | boolean | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function firstLine(input: string): string {
-  return (input.split(/\r?\n/)[0] ?? '').trim();
+function secretSource(input: CommandInput, io: CliIo): string | undefined {
+  return text(input.values['client-secret']) ?? io.env['TWITCH_CLIENT_SECRET'];
+}
+
+/** One line from stdin: asked for without echo at a terminal, else the first line piped in. Ctrl+C stops it. */
+async function readLine(io: CliIo, signal: AbortSignal, prompt: string): Promise<string> {
+  const reading = io.readHidden === undefined ? io.readStdin() : io.readHidden(prompt);
+  const stopped = new Promise<never>((_resolve, reject) => {
+    const stop = (): void => {
+      reject(signal.reason as Error);
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+  const line = await Promise.race([reading, stopped]);
+  return (line.split(/\r?\n/)[0] ?? '').trim();
 }

@@ -5,7 +5,8 @@ const EXIT_CODES = `Exit codes:
   0  done
   1  Twitch refused (a token, a code, the app's credentials), or the user declined
   2  usage error (unknown option, missing argument or credentials)
-  3  no answer: network, outage, timeout, or a code that expired while waiting`;
+  3  no usable answer: network, outage, timeout, or a code that expired while waiting
+  130  stopped with Ctrl+C`;
 
 /** `twitchapi-oauth --help`. */
 export function generalHelp(commands: readonly Command[]): string {

@@ -1,26 +1,65 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { FileTokenStore } from '../store/file-token-store.js';
 import type { AccessToken } from '../tokens/access-token.js';
 import { UserToken } from '../tokens/user-token.js';
 import type { CommandInput } from './command.js';
-import { UsageError } from './exit-codes.js';
-import type { CliIo } from './io.js';
 import { text } from './credentials.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import type { CliIo } from './io.js';
 
 /**
- * Hands a token to the user: written to `--save FILE` (nothing on stdout then, unless `--json`),
- * as JSON with `--json`, else as aligned lines. Tokens go to stdout only.
+ * Checks `--save FILE` before anything is spent at Twitch (a code, a one-time refresh token): the
+ * file must be a readable token file or absent, in a writable directory.
  */
-export async function deliverToken(token: AccessToken, input: CommandInput, io: CliIo): Promise<void> {
+export async function checkSaveTarget(input: CommandInput): Promise<void> {
   const file = text(input.values['save']);
+  if (file === undefined) return;
+  if (file.trim() === '') throw new UsageError('--save needs a file name, e.g. --save user_token.json.');
+  const store = new FileTokenStore(file);
+  await store.get('default'); // a corrupt or unreadable file fails now, not after the login
+  try {
+    await access(dirname(store.path), constants.W_OK);
+  } catch (error) {
+    throw new UsageError(
+      `--save cannot write into ${dirname(store.path)} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+    );
+  }
+}
+
+/**
+ * Hands a token to the user and resolves with the exit code: written to `--save FILE` under the key
+ * `default` (nothing on stdout then, unless `--json`), as JSON with `--json`, else as aligned lines.
+ * Tokens go to stdout only. If the file cannot be written after all, the token is printed instead:
+ * Twitch may have spent the old one.
+ */
+export async function deliverToken(token: AccessToken, input: CommandInput, io: CliIo): Promise<number> {
+  const file = text(input.values['save']);
+  const json = input.values['json'] === true;
   if (file !== undefined) {
     if (!(token instanceof UserToken)) throw new UsageError('--save keeps user tokens (with a refresh token) only.');
     const store = new FileTokenStore(file);
-    await store.set('default', token);
-    io.stderr(`Saved the token to ${store.path} (readable by you only).\n`);
-    if (input.values['json'] === true) io.stdout(`${JSON.stringify(token)}\n`);
-    return;
+    try {
+      await store.set('default', token);
+    } catch (error) {
+      printToken(token, json, io);
+      io.stderr(
+        `${error instanceof Error ? error.message : String(error)}\nThe token is printed above instead: store it now, ` +
+          'it may be the only copy (a refresh token can be spent already).\n',
+      );
+      return EXIT.usage;
+    }
+    io.stderr(`Saved the token to ${store.path} under the key "default" (readable by you only).\n`);
+    if (json) io.stdout(`${JSON.stringify(token)}\n`);
+    return EXIT.ok;
   }
-  if (input.values['json'] === true) {
+  printToken(token, json, io);
+  return EXIT.ok;
+}
+
+function printToken(token: AccessToken, json: boolean, io: CliIo): void {
+  if (json) {
     io.stdout(`${JSON.stringify(token)}\n`);
     return;
   }

@@ -6,6 +6,8 @@ export class AuthorizationTimeoutError extends TwitchAPIError {
   override readonly name: string = 'AuthorizationTimeoutError';
   /** The `timeoutMs` that ran out. */
   readonly timeoutMs: number;
+  /** The redirect URI the login waited on. */
+  readonly redirectUri: string;
 
   constructor(details: {
     readonly timeoutMs: number;
@@ -20,5 +22,6 @@ export class AuthorizationTimeoutError extends TwitchAPIError {
         `Raise the timeoutMs option (0 waits forever) if the user needs longer.`,
     );
     this.timeoutMs = details.timeoutMs;
+    this.redirectUri = details.redirectUri;
   }
 }

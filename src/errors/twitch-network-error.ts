@@ -33,6 +33,8 @@ export class TwitchNetworkError extends TwitchAPIError {
   readonly timedOut: boolean;
   /** The system error code of the last failure (`ECONNREFUSED`, `ENOTFOUND`, …), when known. */
   readonly code: string | undefined;
+  /** The origin that could not be reached, e.g. `https://id.twitch.tv`. */
+  readonly origin: string;
 
   constructor(details: TwitchNetworkErrorDetails) {
     const tries = details.attempts === 1 ? '' : ` (${String(details.attempts)} attempts)`;
@@ -53,6 +55,7 @@ export class TwitchNetworkError extends TwitchAPIError {
     this.attempts = details.attempts;
     this.timedOut = details.timeoutMs !== undefined;
     this.code = details.code;
+    this.origin = details.origin;
   }
 }
 
@@ -70,7 +73,8 @@ const CODE_DESCRIPTIONS: Readonly<Record<string, string>> = {
     "fetch refuses this port (the Fetch standard's blocked ports, such as 1 and 6665–6669): use another",
 };
 
-function describeCode(code: string | undefined): string {
+/** What a system error code means, in words: `the connection was refused (ECONNREFUSED)`. @internal */
+export function describeCode(code: string | undefined): string {
   if (code === undefined) return 'the request failed';
   return `${CODE_DESCRIPTIONS[code] ?? 'the request failed'} (${code})`;
 }

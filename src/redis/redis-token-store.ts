@@ -142,7 +142,10 @@ export class RedisTokenStore implements TokenStore {
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
     for (const waiters of this.#waiters.values()) for (const wake of waiters) wake();
-    if (subscriber !== undefined) await subscriber.quit().catch(() => { subscriber.disconnect(); });
+    if (subscriber !== undefined)
+      await subscriber.quit().catch(() => {
+        subscriber.disconnect();
+      });
   }
 
   async #updateLocked(

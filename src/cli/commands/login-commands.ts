@@ -3,11 +3,12 @@ import { DeviceCodeFlow } from '../../device/device-code-flow.js';
 import type { DeviceCode } from '../../device/device-code.js';
 import type { Command } from '../command.js';
 import { appCredentials, scopesOption, text } from '../credentials.js';
-import { EXIT, UsageError } from '../exit-codes.js';
-import { deliverToken } from '../output.js';
+import { UsageError } from '../exit-codes.js';
+import { checkSaveTarget, deliverToken } from '../output.js';
 import { formatRemaining, qrCode, statusLine } from '../terminal.js';
 import { httpOptions } from './token-commands.js';
 
+/** `twitchapi-oauth login`. */
 export const loginCommand: Command = {
   name: 'login',
   summary: 'log in in a browser (authorization code flow) and print the tokens',
@@ -52,25 +53,22 @@ export const loginCommand: Command = {
       ...(port === undefined ? {} : { port }),
       ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
     });
-    const abort = new AbortController();
-    void io.interrupted.then(() => {
-      abort.abort(new UsageError('Stopped (Ctrl+C) before the login finished.'));
-    });
+    await checkSaveTarget(input);
     const browser = text(input.values['browser']);
     io.stderr(`Waiting for the login; the redirect comes back to ${auth.url}.\n`);
     const token = await auth.authenticate({
       useBrowser: input.values['no-browser'] !== true,
       ...(browser === undefined ? {} : { browser }),
-      signal: abort.signal,
+      signal: input.signal,
       onAuthUrl: (authUrl) => {
         io.stderr(`Open this URL in a browser to log in:\n\n  ${authUrl}\n\n`);
       },
     });
-    await deliverToken(token, input, io);
-    return EXIT.ok;
+    return deliverToken(token, input, io);
   },
 };
 
+/** `twitchapi-oauth device`. */
 export const deviceCommand: Command = {
   name: 'device',
   summary: 'log in on another device (device code flow): works headless and for public clients',
@@ -84,10 +82,7 @@ export const deviceCommand: Command = {
   common: ['client-id', 'client-secret', 'auth-base-url', 'json', 'save', 'help'],
   async run(input, io) {
     const app = await appCredentials(input, io, 'optional');
-    const abort = new AbortController();
-    void io.interrupted.then(() => {
-      abort.abort(new UsageError('Stopped (Ctrl+C) before the login was approved.'));
-    });
+    await checkSaveTarget(input);
     let ticker: NodeJS.Timeout | undefined;
     const flow = new DeviceCodeFlow(app, scopesOption(input.values['scopes']), {
       ...httpOptions(input),
@@ -108,15 +103,18 @@ export const deviceCommand: Command = {
     });
     try {
       const token = await flow.authenticate({
-        signal: abort.signal,
+        signal: input.signal,
         onPoll: (poll) => {
           if (poll.outcome === 'failed' && !io.interactive) io.stderr('Twitch did not answer; still trying…\n');
         },
       });
+      clearInterval(ticker);
+      ticker = undefined;
       if (io.interactive) io.stderr(statusLine('Approved.\n'));
-      await deliverToken(token, input, io);
-      return EXIT.ok;
+      return await deliverToken(token, input, io);
     } finally {
+      // A countdown cut short (Ctrl+C, an error) ends its line, so the next message starts on its own.
+      if (ticker !== undefined) io.stderr('\n');
       clearInterval(ticker);
     }
   },

@@ -7,6 +7,7 @@ import { EXIT, UsageError } from '../exit-codes.js';
 
 const MODES: readonly AuthorizeMode[] = ['auto', 'approve', 'deny', 'consent'];
 
+/** `twitchapi-oauth fake-twitch`. */
 export const fakeTwitchCommand: Command = {
   name: 'fake-twitch',
   summary: 'run the bundled fake Twitch identity service, to test a bot offline',
@@ -60,6 +61,7 @@ export const fakeTwitchCommand: Command = {
   },
 };
 
+/** `twitchapi-oauth demo`. */
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run a whole login and every helper offline against the bundled fake Twitch',

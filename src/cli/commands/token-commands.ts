@@ -7,14 +7,15 @@ import type { HttpOptions } from '../../http/options.js';
 import type { Command, CommandInput } from '../command.js';
 import { appCredentials, scopesOption, text, tokenArgument } from '../credentials.js';
 import { EXIT } from '../exit-codes.js';
-import { deliverRecord, deliverToken } from '../output.js';
+import { checkSaveTarget, deliverRecord, deliverToken } from '../output.js';
 
-/** `--auth-base-url`, as the helpers take it. */
+/** `--auth-base-url`, and Ctrl+C, as the helpers take them. */
 export function httpOptions(input: CommandInput): HttpOptions {
   const authBaseUrl = text(input.values['auth-base-url']);
-  return authBaseUrl === undefined ? {} : { authBaseUrl };
+  return authBaseUrl === undefined ? { signal: input.signal } : { authBaseUrl, signal: input.signal };
 }
 
+/** `twitchapi-oauth refresh`. */
 export const refreshCommand: Command = {
   name: 'refresh',
   summary: 'get a new access token for a refresh token',
@@ -29,12 +30,13 @@ export const refreshCommand: Command = {
   async run(input, io) {
     const app = await appCredentials(input, io, 'optional');
     const refreshToken = await tokenArgument(input, io, 'refresh token');
+    await checkSaveTarget(input);
     const token = await refreshAccessToken(refreshToken, app.appId, app.appSecret ?? null, httpOptions(input));
-    await deliverToken(token, input, io);
-    return EXIT.ok;
+    return deliverToken(token, input, io);
   },
 };
 
+/** `twitchapi-oauth validate`. */
 export const validateCommand: Command = {
   name: 'validate',
   summary: 'ask Twitch whether an access token is valid, for whom, with which scopes',
@@ -56,6 +58,7 @@ export const validateCommand: Command = {
   },
 };
 
+/** `twitchapi-oauth revoke`. */
 export const revokeCommand: Command = {
   name: 'revoke',
   summary: 'revoke an access token (and its refresh token)',
@@ -77,6 +80,7 @@ export const revokeCommand: Command = {
   },
 };
 
+/** `twitchapi-oauth app-token`. */
 export const appTokenCommand: Command = {
   name: 'app-token',
   summary: 'get an app access token (client credentials)',
@@ -93,11 +97,11 @@ export const appTokenCommand: Command = {
       scopesOption(input.values['scopes']),
       httpOptions(input),
     );
-    await deliverToken(token, input, io);
-    return EXIT.ok;
+    return deliverToken(token, input, io);
   },
 };
 
+/** `twitchapi-oauth userinfo`. */
 export const userInfoCommand: Command = {
   name: 'userinfo',
   summary: 'show the OpenID Connect user info of an access token (needs the openid scope)',
