@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs the suites of bench/suites/index.js and prints their results as Markdown
  * (stdout; progress goes to stderr), with a line per target, and writes bench/results/latest.json.
- * Settings: see bench/lib/config.js (BENCH_CALLS, BENCH_ROUNDS, BENCH_SUITES, …).
+ * Settings: see bench/lib/config.js (BENCH_CALLS, BENCH_ROUNDS, BENCH_SUITES, …). The redis suite
+ * starts its own redis-server (REDIS_SERVER names another binary); without one it is skipped.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -93,7 +94,8 @@ for (const result of Object.values(results)) {
 lines.push('### Targets', '');
 for (const result of Object.values(results)) {
   for (const target of result.targets) {
-    lines.push(`- ${target.met ? '**met**' : '**NOT met**'}: ${target.name} (${target.detail})`);
+    const verdict = target.measured === false ? '**not measured**' : target.met ? '**met**' : '**NOT met**';
+    lines.push(`- ${verdict}: ${target.name} (${target.detail})`);
   }
 }
 process.stdout.write(`${lines.join('\n')}\n`);

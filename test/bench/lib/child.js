@@ -12,6 +12,7 @@ import { fork } from 'node:child_process';
  * @property {Record<string, string>} [env] Extra environment variables.
  * @property {string[]} [execArgv] Node flags; default `--expose-gc`.
  * @property {number} [timeoutMs] Fails a job (and kills the child) after this long; default 5 minutes.
+ * @property {(event: any) => void} [onEvent] Told of what the child reports during a job (`sendEvent` of worker-ipc.js).
  */
 
 /**
@@ -25,7 +26,14 @@ import { fork } from 'node:child_process';
  * @param {WorkerOptions} options
  * @returns {Promise<Worker>}
  */
-export async function startWorker({ script, fake, env = {}, execArgv = ['--expose-gc'], timeoutMs = 300_000 }) {
+export async function startWorker({
+  script,
+  fake,
+  env = {},
+  execArgv = ['--expose-gc'],
+  timeoutMs = 300_000,
+  onEvent,
+}) {
   const child = fork(script, [], {
     execArgv,
     env: { ...process.env, ...env },
@@ -46,10 +54,12 @@ export async function startWorker({ script, fake, env = {}, execArgv = ['--expos
   child.on(
     'message',
     (
-      /** @type {{ type: string, id: number, op?: string, args?: unknown, ok?: boolean, result?: unknown, error?: string }} */ message,
+      /** @type {{ type: string, id: number, op?: string, args?: unknown, ok?: boolean, result?: unknown, error?: string, event?: unknown }} */ message,
     ) => {
       if (message.type === 'ready') {
         onReady?.();
+      } else if (message.type === 'event') {
+        onEvent?.(message.event);
       } else if (message.type === 'fake') {
         const reply = (/** @type {object} */ outcome) => child.send({ type: 'fake-reply', id: message.id, ...outcome });
         if (fake === undefined) reply({ ok: false, error: 'no fake process for this child' });

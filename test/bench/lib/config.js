@@ -48,6 +48,17 @@ function listFromEnv(name, fallback) {
  * @property {number} hotBatches Timed batches per round of each hot-path loop; figures are medians (BENCH_HOT_BATCHES).
  * @property {number} hotRounds Fresh worker processes of the hot path (BENCH_HOT_ROUNDS).
  * @property {number} simDays Simulated days of the token-manager's request count (BENCH_SIM_DAYS).
+ * @property {number} redisHotCalls `getAccessToken()` calls per timed batch of the redis suite's hot path (BENCH_REDIS_HOT_CALLS).
+ * @property {number} redisHotBatches Timed batches per round of each of its loops; figures are medians (BENCH_REDIS_HOT_BATCHES).
+ * @property {number} redisHotRounds Fresh worker processes of the redis suite's hot path (BENCH_REDIS_HOT_ROUNDS).
+ * @property {number} redisRefreshes Timed `manager.refresh()` calls through each store, RedisTokenStore and
+ *   MemoryTokenStore, interleaved; figures are medians (BENCH_REDIS_REFRESHES).
+ * @property {number} redisRefreshWarmup Unmeasured refreshes through each store first (BENCH_REDIS_REFRESH_WARMUP).
+ * @property {number} redisMonitored Refreshes under `MONITOR`, for the round trips by connection (BENCH_REDIS_MONITORED).
+ * @property {number} redisWaits Refreshes with a second process waiting for the lock (BENCH_REDIS_WAITS).
+ * @property {number} redisHoldMs How long the fake holds the refresher's `/token` answer while the second
+ *   process waits, in ms (BENCH_REDIS_HOLD_MS).
+ * @property {number} redisSlowRefreshes Slow refreshes (the answer held past the lock's renewal interval) (BENCH_REDIS_SLOW_REFRESHES).
  * @property {string[] | undefined} suites Suites to run (BENCH_SUITES); all when undefined.
  * @property {string[] | undefined} clients Clients of the http-clients suite (BENCH_CLIENTS); all when undefined.
  */
@@ -76,12 +87,25 @@ export function readConfig() {
     hotBatches: Math.max(1, intFromEnv('BENCH_HOT_BATCHES', 7)),
     hotRounds: Math.max(1, intFromEnv('BENCH_HOT_ROUNDS', 3)),
     simDays: Math.max(1, intFromEnv('BENCH_SIM_DAYS', 1)),
+    redisHotCalls: intFromEnv('BENCH_REDIS_HOT_CALLS', 1_000_000),
+    redisHotBatches: Math.max(1, intFromEnv('BENCH_REDIS_HOT_BATCHES', 5)),
+    redisHotRounds: Math.max(1, intFromEnv('BENCH_REDIS_HOT_ROUNDS', 3)),
+    redisRefreshes: intFromEnv('BENCH_REDIS_REFRESHES', 200),
+    redisRefreshWarmup: intFromEnv('BENCH_REDIS_REFRESH_WARMUP', 20),
+    redisMonitored: intFromEnv('BENCH_REDIS_MONITORED', 20),
+    redisWaits: intFromEnv('BENCH_REDIS_WAITS', 30),
+    redisHoldMs: Math.max(1, intFromEnv('BENCH_REDIS_HOLD_MS', 20)),
+    redisSlowRefreshes: intFromEnv('BENCH_REDIS_SLOW_REFRESHES', 3),
     suites: listFromEnv('BENCH_SUITES', undefined),
     clients: listFromEnv('BENCH_CLIENTS', undefined),
   };
   if (config.calls < 1) throw new TypeError('BENCH_CALLS must be at least 1');
   if (config.logins < 1) throw new TypeError('BENCH_LOGINS must be at least 1');
   if (config.hotCalls < 1) throw new TypeError('BENCH_HOT_CALLS must be at least 1');
+  if (config.redisHotCalls < 1) throw new TypeError('BENCH_REDIS_HOT_CALLS must be at least 1');
+  if (config.redisRefreshes < 1) throw new TypeError('BENCH_REDIS_REFRESHES must be at least 1');
+  if (config.redisMonitored < 1) throw new TypeError('BENCH_REDIS_MONITORED must be at least 1');
+  if (config.redisWaits < 1) throw new TypeError('BENCH_REDIS_WAITS must be at least 1');
   if (config.memoryCheckpoint > config.memoryCalls) {
     throw new TypeError('BENCH_MEMORY_CHECKPOINT must not exceed BENCH_MEMORY_CALLS');
   }

@@ -33,6 +33,15 @@ export function fakeCall(op, args) {
 }
 
 /**
+ * Tells the parent something during a job (its `onEvent` option of `startWorker`), e.g. that a
+ * step was reached and another process may act now.
+ * @param {unknown} event
+ */
+export function sendEvent(event) {
+  process.send?.({ type: 'event', event });
+}
+
+/**
  * Answers the parent's jobs, one at a time, with `handle`'s result or failure. When the parent
  * disconnects, the process ends (open keep-alive sockets and all).
  * @param {(job: any) => Promise<unknown>} handle

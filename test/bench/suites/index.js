@@ -9,6 +9,7 @@
  */
 import httpClients from './http-clients.js';
 import login from './login.js';
+import redis from './redis.js';
 import tokenManager from './token-manager.js';
 
 /**
@@ -16,6 +17,8 @@ import tokenManager from './token-manager.js';
  * @property {string} name
  * @property {boolean} met
  * @property {string} detail The figures behind the verdict.
+ * @property {boolean} [measured] `false` when the suite could not measure it (e.g. redis-server missing):
+ *   reported as "not measured", neither met nor failed.
  */
 
 /**
@@ -41,4 +44,4 @@ import tokenManager from './token-manager.js';
  */
 
 /** @type {Suite[]} */
-export const SUITES = [httpClients, login, tokenManager];
+export const SUITES = [httpClients, login, tokenManager, redis];
