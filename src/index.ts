@@ -62,6 +62,7 @@ export { exchangeCode } from './helpers/exchange-code.js';
 // Options every call to Twitch accepts
 export {
   TWITCH_AUTH_BASE_URL,
+  type ClientHttpOptions,
   type FetchInit,
   type FetchLike,
   type HttpOptions,

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { TokenStoreError, TokenStoreUnavailableError, UserToken } from '../src/index.js';
 import { RedisTokenStore } from '../src/redis/index.js';
 import { DEMO_APP, DEMO_PUBLIC_APP, startFakeTwitch, type FakeTwitch } from '../src/testing/index.js';
@@ -128,6 +128,64 @@ suite('RedisTokenStore (real Redis)', () => {
       expect(new Set(seen).size).toBe(5); // each update saw the previous one's result
       expect(seen[0]).toBe(first.accessToken);
     });
+
+    it('wakes an update that lost the lock race by the holder’s release, even one that came before it waited', async () => {
+      // Polling effectively off: a lost wake-up would leave the update waiting for good.
+      const never = { pollIntervalMs: 600_000, waitTimeoutMs: 600_000 };
+      const holder = store(never);
+      await holder.set(key, fake.issueUserToken());
+      let openGate = (): void => undefined;
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      const holding = holder.update(key, async () => {
+        await gate;
+        return fake.issueUserToken();
+      });
+      // The waiter's client holds back its failed lock attempt until the holder has released and
+      // the release's message has gone out: the worst moment for a wake-up to come.
+      let release = (): void => undefined;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const waiterClient = client.duplicate();
+      waiterClient.on('error', () => undefined);
+      onTestFinished(() => {
+        waiterClient.disconnect();
+      });
+      await new Promise((resolve) => waiterClient.once('ready', resolve));
+      let lostTheRace = (): void => undefined;
+      const lost = new Promise<void>((resolve) => (lostTheRace = resolve));
+      const trySet = waiterClient.set.bind(waiterClient) as (...args: unknown[]) => Promise<string | null>;
+      let failedAttempts = 0;
+      Object.assign(waiterClient, {
+        set: async (...args: unknown[]) => {
+          const answer = await trySet(...args);
+          if (answer === null && failedAttempts++ === 0) {
+            lostTheRace();
+            await released;
+          }
+          return answer;
+        },
+      });
+      const waiter = store({ ...never, redis: waiterClient });
+      const waiting = waiter.update(key, async (current) => {
+        expect(current?.accessToken).toBe((await holding).accessToken);
+        return fake.issueUserToken();
+      });
+      await Promise.race([lost, waiting]);
+      expect(failedAttempts).toBe(1);
+      openGate();
+      await holding;
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the release's message is delivered
+      release();
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error('the waiter missed the release and is left to the poll'));
+        }, 10_000);
+      });
+      await Promise.race([waiting, stuck]).finally(() => {
+        clearTimeout(timer);
+      });
+      expect(failedAttempts).toBe(1);
+    }, 20_000);
 
     it('keeps every key under the prefix', async () => {
       const tokens = store({ keyPrefix: 'mybot:' });

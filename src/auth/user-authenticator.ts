@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import { AuthenticationInProgressError } from '../errors/authentication-in-progress-error.js';
 import { AuthorizationCancelledError } from '../errors/authorization-cancelled-error.js';
 import { AuthorizationError } from '../errors/authorization-error.js';
@@ -6,7 +5,7 @@ import { exchangeCode } from '../helpers/exchange-code.js';
 import { requireText } from '../helpers/require-text.js';
 import { refusalDetails, refusedRequest } from '../helpers/token-endpoint.js';
 import { callTwitch } from '../http/client.js';
-import { TWITCH_AUTH_BASE_URL, type FetchLike, type RetryOptions } from '../http/options.js';
+import { httpOptionsOf, TWITCH_AUTH_BASE_URL, type ClientHttpOptions } from '../http/options.js';
 import { normalizeBaseUrl } from '../http/settings.js';
 import type { ScopeLike } from '../scopes.js';
 import type { UserToken } from '../tokens/user-token.js';
@@ -26,7 +25,7 @@ export interface AppCredentials {
 }
 
 /** Options of {@link UserAuthenticator}; every one has a default. */
-export interface UserAuthenticatorOptions {
+export interface UserAuthenticatorOptions extends ClientHttpOptions {
   /** Make Twitch ask the user to authorize again even if they did before. Default: `false`. */
   readonly forceVerify?: boolean;
   /**
@@ -49,16 +48,6 @@ export interface UserAuthenticatorOptions {
   readonly successPage?: CustomPage<SuccessPageInfo>;
   /** HTML (or a function returning HTML) replacing the built-in failure page. */
   readonly failurePage?: CustomPage<FailurePageInfo>;
-  /** The identity service's base URL, as for the helpers. Default: `https://id.twitch.tv/oauth2`. */
-  readonly authBaseUrl?: string;
-  /** An undici dispatcher for the calls to Twitch, as for the helpers. */
-  readonly dispatcher?: Dispatcher;
-  /** A `fetch` for the calls to Twitch, as for the helpers. */
-  readonly fetch?: FetchLike;
-  /** How calls to Twitch are retried, as for the helpers. */
-  readonly retry?: number | RetryOptions;
-  /** The time limit of each call to Twitch (the code exchange), as the helpers' `timeoutMs`. Default: `10_000`. */
-  readonly requestTimeoutMs?: number;
 }
 
 /** Options of {@link UserAuthenticator.authenticate}. */
@@ -172,13 +161,7 @@ export class UserAuthenticator {
       host: this.host,
       port: this.port,
       timeoutMs,
-      http: {
-        authBaseUrl: this.#authBaseUrl,
-        ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-        ...(options.retry === undefined ? {} : { retry: options.retry }),
-        ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
-      },
+      http: { ...httpOptionsOf(options), authBaseUrl: this.#authBaseUrl },
       successPage: options.successPage,
       failurePage: options.failurePage,
     };

@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import type { AppCredentials } from '../auth/user-authenticator.js';
 import { AuthenticationInProgressError } from '../errors/authentication-in-progress-error.js';
 import { AuthorizationDeniedError } from '../errors/authorization-denied-error.js';
@@ -10,7 +9,7 @@ import { requireText } from '../helpers/require-text.js';
 import { refusalDetails, refusedRequest } from '../helpers/token-endpoint.js';
 import { backoffDelayMs } from '../http/backoff.js';
 import { callTwitch } from '../http/client.js';
-import type { FetchLike, HttpOptions, RetryOptions } from '../http/options.js';
+import { httpOptionsOf, type ClientHttpOptions, type HttpOptions } from '../http/options.js';
 import { DEFAULT_TIMEOUT_MS } from '../http/settings.js';
 import { systemClock, type Clock } from '../manager/clock.js';
 import type { ScopeLike } from '../scopes.js';
@@ -18,18 +17,11 @@ import { UserToken } from '../tokens/user-token.js';
 import { DeviceCode } from './device-code.js';
 import { loadWire } from '../wire/load-wire.js';
 
-/** Options of {@link DeviceCodeFlow}; every one has a default. */
-export interface DeviceCodeFlowOptions {
-  /** As for the helpers. */
-  readonly authBaseUrl?: string;
-  /** As for the helpers. */
-  readonly dispatcher?: Dispatcher;
-  /** As for the helpers. */
-  readonly fetch?: FetchLike;
-  /** How `getCode()` is retried, as for the helpers. (Polls are not retried on their own: the polling is.) */
-  readonly retry?: number | RetryOptions;
-  /** The time limit of each call to Twitch, as the helpers' `timeoutMs`. Default: `10_000`. */
-  readonly requestTimeoutMs?: number;
+/**
+ * Options of {@link DeviceCodeFlow}; every one has a default. `retry` applies to `getCode()` only:
+ * the polling is its own retry, at the pace Twitch allows.
+ */
+export interface DeviceCodeFlowOptions extends ClientHttpOptions {
   /** The time source and timer. Default: the system clock. */
   readonly clock?: Clock;
   /** Shows the code to the user in {@link DeviceCodeFlow.authenticate}. Default: print it to stderr. */
@@ -108,13 +100,7 @@ export class DeviceCodeFlow {
     this.#clock = options.clock ?? systemClock;
     this.#onCode = options.onCode;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#http = {
-      ...(options.authBaseUrl === undefined ? {} : { authBaseUrl: options.authBaseUrl }),
-      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
-    };
+    this.#http = httpOptionsOf(options);
   }
 
   /**

@@ -90,3 +90,32 @@ export interface HttpOptions {
   /** How transient failures are retried: a {@link RetryOptions}, or just its `limit`. Default: 2 retries. */
   readonly retry?: number | RetryOptions;
 }
+
+/**
+ * How a class calls Twitch: the options of {@link HttpOptions} that make sense for many calls, with
+ * the per-call time limit named `requestTimeoutMs` (a class's own `timeoutMs`, if it has one, is
+ * the time limit of its whole job, e.g. a login).
+ */
+export interface ClientHttpOptions {
+  /** The identity service's base URL, as for the helpers. Default: `https://id.twitch.tv/oauth2`. */
+  readonly authBaseUrl?: string;
+  /** An undici dispatcher for the calls, as for the helpers. Default: the shared keep-alive Agent. */
+  readonly dispatcher?: Dispatcher;
+  /** A `fetch` for the calls, as for the helpers. Default: undici's. */
+  readonly fetch?: FetchLike;
+  /** How each call is retried, as for the helpers. Default: 2 retries. */
+  readonly retry?: number | RetryOptions;
+  /** The time limit of each call, as the helpers' `timeoutMs`. Default: `10_000`. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** The {@link HttpOptions} for a class's calls, from its {@link ClientHttpOptions}. @internal */
+export function httpOptionsOf(options: ClientHttpOptions): HttpOptions {
+  return {
+    ...(options.authBaseUrl === undefined ? {} : { authBaseUrl: options.authBaseUrl }),
+    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
+  };
+}

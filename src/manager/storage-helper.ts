@@ -3,7 +3,7 @@ import { InvalidRefreshTokenError } from '../errors/invalid-refresh-token-error.
 import { TokenStoreError } from '../errors/token-store-error.js';
 import { refreshAccessToken } from '../helpers/refresh-access-token.js';
 import { validateToken } from '../helpers/validate-token.js';
-import type { HttpOptions } from '../http/options.js';
+import { httpOptionsOf, type HttpOptions } from '../http/options.js';
 import type { ScopeLike } from '../scopes.js';
 import { FileTokenStore } from '../store/file-token-store.js';
 import type { TokenStore } from '../store/token-store.js';
@@ -68,13 +68,7 @@ export class UserAuthenticationStorageHelper {
     this.#options = options;
     this.storagePath = options.store === undefined ? (options.storagePath ?? 'user_token.json') : undefined;
     this.#store = options.store ?? new FileTokenStore(this.storagePath ?? 'user_token.json');
-    this.#http = {
-      ...(options.authBaseUrl === undefined ? {} : { authBaseUrl: options.authBaseUrl }),
-      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
-    };
+    this.#http = httpOptionsOf(options);
   }
 
   /**

@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import type { AppCredentials } from '../auth/user-authenticator.js';
 import { InvalidRefreshTokenError } from '../errors/invalid-refresh-token-error.js';
 import { TwitchRateLimitError } from '../errors/twitch-rate-limit-error.js';
@@ -9,14 +8,14 @@ import { refreshAccessToken } from '../helpers/refresh-access-token.js';
 import { requireText } from '../helpers/require-text.js';
 import { validateToken, type TokenValidation } from '../helpers/validate-token.js';
 import { backoffDelayMs } from '../http/backoff.js';
-import type { FetchLike, HttpOptions, RetryOptions } from '../http/options.js';
+import { httpOptionsOf, type ClientHttpOptions, type HttpOptions } from '../http/options.js';
 import { MemoryTokenStore } from '../store/memory-token-store.js';
 import type { TokenStore } from '../store/token-store.js';
 import { UserToken } from '../tokens/user-token.js';
 import { systemClock, type Clock } from './clock.js';
 
 /** Options of {@link TokenManager}; every one has a default. */
-export interface TokenManagerOptions {
+export interface TokenManagerOptions extends ClientHttpOptions {
   /** Where the token lives; every refreshed token is stored before it is handed out. Default: a {@link MemoryTokenStore}. */
   readonly store?: TokenStore;
   /** Which token of the store, e.g. one per Twitch account. Default: `'default'`. */
@@ -45,16 +44,6 @@ export interface TokenManagerOptions {
   readonly onValidate?: (info: TokenValidation & { readonly valid: true }) => void;
   /** The time source and timer. Default: the system clock (timers unref'd). */
   readonly clock?: Clock;
-  /** As for the helpers. */
-  readonly authBaseUrl?: string;
-  /** As for the helpers. */
-  readonly dispatcher?: Dispatcher;
-  /** As for the helpers. */
-  readonly fetch?: FetchLike;
-  /** How each call to Twitch is retried, as for the helpers. */
-  readonly retry?: number | RetryOptions;
-  /** The time limit of each call to Twitch, as the helpers' `timeoutMs`. Default: `10_000`. */
-  readonly requestTimeoutMs?: number;
 }
 
 /** Options of {@link TokenManager.start}. */
@@ -151,13 +140,7 @@ export class TokenManager {
     }
     this.#clock = options.clock ?? systemClock;
     this.#options = options;
-    this.#http = {
-      ...(options.authBaseUrl === undefined ? {} : { authBaseUrl: options.authBaseUrl }),
-      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
-    };
+    this.#http = httpOptionsOf(options);
     this.#token = token;
     this.#unsaved = token;
   }

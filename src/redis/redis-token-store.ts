@@ -77,6 +77,8 @@ export class RedisTokenStore implements TokenStore {
   #subscriber: Redis | undefined;
   /** Waiters per events channel, woken by pub/sub. */
   readonly #waiters = new Map<string, Set<() => void>>();
+  /** Messages seen per events channel: a message that came between a failed lock attempt and the wait is not lost. */
+  readonly #messages = new Map<string, number>();
   #available = true;
   #closed = false;
 
@@ -122,7 +124,10 @@ export class RedisTokenStore implements TokenStore {
   async update(key: string, replace: (current: UserToken | undefined) => Promise<UserToken>): Promise<UserToken> {
     const keys = this.#keys(key);
     const deadline = Date.now() + this.#waitTimeoutMs;
+    // Listening before the first attempt: a release right after a failed attempt must wake this one.
+    await this.#subscribe().catch(() => undefined); // without pub/sub, polling still works
     for (;;) {
+      const seen = this.#messages.get(keys.events) ?? 0;
       const owner = crypto.randomUUID();
       const acquired = await this.#command(() => this.#redis.set(keys.lock, owner, 'PX', this.#lockTtlMs, 'NX'));
       if (acquired === 'OK') return this.#updateLocked(key, keys, owner, replace);
@@ -132,7 +137,7 @@ export class RedisTokenStore implements TokenStore {
             'the token is kept as it is and the refresh will be tried again.',
         );
       }
-      await this.#waitForChange(keys, deadline);
+      await this.#waitForChange(keys, deadline, seen);
     }
   }
 
@@ -184,9 +189,12 @@ export class RedisTokenStore implements TokenStore {
     }
   }
 
-  /** Resolves when the key's events channel speaks, after `pollIntervalMs`, or at the deadline. */
-  async #waitForChange(keys: TokenKeys, deadline: number): Promise<void> {
-    await this.#subscribe().catch(() => undefined); // without pub/sub, polling still works
+  /**
+   * Resolves when the key's events channel speaks (at once if it spoke since `seen`), after
+   * `pollIntervalMs`, or at the deadline.
+   */
+  async #waitForChange(keys: TokenKeys, deadline: number, seen: number): Promise<void> {
+    if ((this.#messages.get(keys.events) ?? 0) !== seen) return;
     await new Promise<void>((resolve) => {
       let waiters = this.#waiters.get(keys.events);
       if (waiters === undefined) {
@@ -210,6 +218,7 @@ export class RedisTokenStore implements TokenStore {
     this.#subscriber = subscriber;
     subscriber.on('error', () => undefined); // reported through the commands of the main client
     subscriber.on('pmessage', (_pattern: string, channel: string) => {
+      this.#messages.set(channel, (this.#messages.get(channel) ?? 0) + 1);
       for (const wake of this.#waiters.get(channel) ?? []) wake();
     });
     await subscriber.psubscribe(`${this.#prefix}events:*`);

@@ -2,17 +2,16 @@
 
 /**
  * Writes the token only if its version is still the one read under the lock, then bumps the
- * version and tells the waiters. A process whose lock lapsed (it was paused, say) finds the version
- * moved on and cannot overwrite the newer token. ARGV[1] = expected version ('' for none),
- * ARGV[2] = the value. Returns the new version, or -1 when refused.
+ * version. A process whose lock lapsed (it was paused, say) finds the version moved on and cannot
+ * overwrite the newer token. Waiters are told at the release, not here: woken now they would find
+ * the lock still held. ARGV[1] = expected version ('' for none), ARGV[2] = the value. Returns the
+ * new version, or -1 when refused.
  */
 export const COMPARE_AND_SET = `
 local current = redis.call('GET', KEYS[2])
 if (current or '') ~= ARGV[1] then return -1 end
 redis.call('SET', KEYS[1], ARGV[2])
-local version = redis.call('INCR', KEYS[2])
-redis.call('PUBLISH', KEYS[3], 'stored')
-return version`;
+return redis.call('INCR', KEYS[2])`;
 
 /** Writes the token whatever the version (`set()`), bumps the version, tells the waiters. */
 export const FORCE_SET = `
