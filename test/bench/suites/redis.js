@@ -624,8 +624,8 @@ function report(m) {
     ],
   );
   const firstSubCommands = firstWait?.sent[WAITER_PUBSUB] ?? {};
-  // B's lock attempts that the server ran after A's compare-and-set (its PUBLISH 'stored' wakes B)
-  // but before A's release: bound to fail, the lock is still A's.
+  // B's lock attempts that the server ran after A's compare-and-set but before A's release: bound to
+  // fail, the lock is still A's (none expected: only the release publishes).
   const earlyAttempts = m.waitSequences.slice(1).map((commands) => {
     const written = commands.findIndex((c) => c.role === REFRESHER && c.label === 'EVAL compare-and-set');
     const released = commands.findIndex((c) => c.role === REFRESHER && c.label === 'EVAL release');
@@ -773,7 +773,7 @@ function report(m) {
     `- The refreshing process's round trips per refresh (MONITOR): ` +
       `${listCounts(Object.fromEntries(soloLabels.map((label) => [label, soloBreakdown[label]?.mean ?? 0])))} = ` +
       `**${spanCell(soloRoundTrips)}**${soloSameEverywhere ? ' in every refresh' : ''}. ` +
-      `The scripts: the compare-and-set (GET the version, SET the token, INCR the version, PUBLISH \`stored\`) ` +
+      `The scripts: the compare-and-set (GET the version, SET the token, INCR the version) ` +
       `and the release (GET the lock, DEL it, PUBLISH \`released\`).`,
     `- Slow refreshes (${num(median(m.slowWindows.map((w) => w.ms)), 1)} ms each, median): ` +
       `${listCounts(meanCounts(slowSent))} = ${spanCell(slowRoundTrips)} round trips, the renewals running ` +
@@ -801,14 +801,12 @@ function report(m) {
       `${listCounts(firstWait?.sent[WAITER] ?? {})}.`,
     earlyWaits === 0
       ? `- B's wake-ups: in none of the ${String(earlyAttempts.length)} waits did the server run a lock attempt ` +
-        `of B between A's compare-and-set and A's release (MONITOR order). Such an attempt can happen: the ` +
-        `compare-and-set's PUBLISH \`stored\` wakes the waiters while A still holds the lock (A releases in its ` +
-        `next round trip); it then fails and B waits again for \`released\`.`
-      : `- B's extra wake-ups: in ${String(earlyWaits)} of ${String(earlyAttempts.length)} waits the server ran a ` +
-        `lock attempt of B between A's compare-and-set and A's release (MONITOR order): the compare-and-set's ` +
-        `PUBLISH \`stored\` wakes the waiters while A still holds the lock (A releases in its next round ` +
-        `trip), so that attempt fails and B waits again for \`released\`. When B's attempt comes after A's ` +
-        `release, one wake-up does.`,
+        `of B between A's compare-and-set and A's release (MONITOR order): only the release publishes, so B is ` +
+        `woken once the lock is free.`
+      : `- B's early attempts: in ${String(earlyWaits)} of ${String(earlyAttempts.length)} waits the server ran a ` +
+        `lock attempt of B between A's compare-and-set and A's release (MONITOR order). Only the release ` +
+        `publishes, so such an attempt came from B's poll timer or a message of an earlier refresh; it fails ` +
+        `and B waits again for \`released\`.`,
     `- B resolved ${num(median(lagMs), 3)} ms (median; p90 ${num(percentile(Float64Array.from(lagMs), 90), 3)} ms, ` +
       `max ${num(Math.max(...lagMs), 1)} ms) after A's \`refresh()\` resolved (clocks of two processes: ` +
       `\`performance.timeOrigin + now()\`). The server ran ${spanCell(waitStatTotals)} commands per contended ` +
