@@ -24,6 +24,13 @@ interface Worker {
   call<T>(op: string, args?: Record<string, unknown>): Promise<T>;
 }
 
+/** A promise and the function that resolves it (Promise.withResolvers needs Node 22). */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
 suite('RedisTokenStore (real Redis)', () => {
   let redis: TestRedis;
   let client: Redis;
@@ -129,29 +136,51 @@ suite('RedisTokenStore (real Redis)', () => {
       expect(seen[0]).toBe(first.accessToken);
     });
 
-    it('wakes an update that lost the lock race by the holder’s release, even one that came before it waited', async () => {
-      // Polling effectively off: a lost wake-up would leave the update waiting for good.
-      const never = { pollIntervalMs: 600_000, waitTimeoutMs: 600_000 };
-      const holder = store(never);
-      await holder.set(key, fake.issueUserToken());
-      let openGate = (): void => undefined;
-      const gate = new Promise<void>((resolve) => (openGate = resolve));
-      const holding = holder.update(key, async () => {
+    /** Polling effectively off: a lost wake-up would leave an update waiting for good. */
+    const NO_POLLING = { pollIntervalMs: 600_000, waitTimeoutMs: 600_000 };
+
+    /** Another store takes the key's lock and holds it until `release()`; `released` settles after its release. */
+    function lockHeldElsewhere(): { release: () => void; released: Promise<UserToken> } {
+      const { promise: gate, resolve: release } = deferred();
+      const released = store(NO_POLLING).update(key, async () => {
         await gate;
         return fake.issueUserToken();
       });
+      return { release, released };
+    }
+
+    /** A ready connection of the test's own, closed when the test ends, for fault injection. */
+    async function ownClient(): Promise<Redis> {
+      const own = client.duplicate();
+      own.on('error', () => undefined);
+      onTestFinished(() => {
+        own.disconnect();
+      });
+      await new Promise((resolve) => own.once('ready', resolve));
+      return own;
+    }
+
+    /** `work`, or a failure with `message` if it has not settled in 10 s (it would wait for the poll). */
+    async function settlesOrFails<T>(work: Promise<T>, message: string): Promise<T> {
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error(message));
+        }, 10_000);
+      });
+      return Promise.race([work, stuck]).finally(() => {
+        clearTimeout(timer);
+      });
+    }
+
+    it('wakes an update that lost the lock race by the holder’s release, even one that came before it waited', async () => {
+      await store().set(key, fake.issueUserToken());
+      const holder = lockHeldElsewhere();
       // The waiter's client holds back its failed lock attempt until the holder has released and
       // the release's message has gone out: the worst moment for a wake-up to come.
-      let release = (): void => undefined;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      const waiterClient = client.duplicate();
-      waiterClient.on('error', () => undefined);
-      onTestFinished(() => {
-        waiterClient.disconnect();
-      });
-      await new Promise((resolve) => waiterClient.once('ready', resolve));
-      let lostTheRace = (): void => undefined;
-      const lost = new Promise<void>((resolve) => (lostTheRace = resolve));
+      const { promise: released, resolve: release } = deferred();
+      const { promise: lost, resolve: lostTheRace } = deferred();
+      const waiterClient = await ownClient();
       const trySet = waiterClient.set.bind(waiterClient) as (...args: unknown[]) => Promise<string | null>;
       let failedAttempts = 0;
       Object.assign(waiterClient, {
@@ -164,28 +193,69 @@ suite('RedisTokenStore (real Redis)', () => {
           return answer;
         },
       });
-      const waiter = store({ ...never, redis: waiterClient });
+      const waiter = store({ ...NO_POLLING, redis: waiterClient });
       const waiting = waiter.update(key, async (current) => {
-        expect(current?.accessToken).toBe((await holding).accessToken);
+        expect(current?.accessToken).toBe((await holder.released).accessToken);
         return fake.issueUserToken();
       });
       await Promise.race([lost, waiting]);
       expect(failedAttempts).toBe(1);
-      openGate();
-      await holding;
+      holder.release();
+      await holder.released;
       await new Promise((resolve) => setTimeout(resolve, 50)); // the release's message is delivered
       release();
-      let timer: NodeJS.Timeout | undefined;
-      const stuck = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new Error('the waiter missed the release and is left to the poll'));
-        }, 10_000);
-      });
-      await Promise.race([waiting, stuck]).finally(() => {
-        clearTimeout(timer);
-      });
+      await settlesOrFails(waiting, 'the waiter missed the release and is left to the poll');
       expect(failedAttempts).toBe(1);
     }, 20_000);
+
+    it('lets no update try the lock before the store listens, even while another update opens the subscription', async () => {
+      const holder = lockHeldElsewhere();
+      // The waiter's subscription is held back until the holder has released.
+      const { promise: listening, resolve: listen } = deferred();
+      const waiterClient = await ownClient();
+      const duplicate = waiterClient.duplicate.bind(waiterClient);
+      Object.assign(waiterClient, {
+        duplicate: () => {
+          const subscriber = duplicate();
+          const psubscribe = subscriber.psubscribe.bind(subscriber) as (...args: unknown[]) => Promise<unknown>;
+          Object.assign(subscriber, {
+            psubscribe: async (...args: unknown[]) => {
+              await listening;
+              return psubscribe(...args);
+            },
+          });
+          return subscriber;
+        },
+      });
+      const waiter = store({ ...NO_POLLING, redis: waiterClient });
+      // Another account's update opens the subscription; this key's update comes while it is pending.
+      const other = waiter.update(`${key}-other`, () => Promise.resolve(fake.issueUserToken()));
+      const waiting = waiter.update(key, () => Promise.resolve(fake.issueUserToken()));
+      await new Promise((resolve) => setTimeout(resolve, 50)); // time for an attempt at the lock, if it would try
+      holder.release();
+      await holder.released;
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the release's message has gone out
+      listen();
+      await settlesOrFails(
+        Promise.all([other, waiting]),
+        'an update tried the lock before the store listened, and missed the release',
+      );
+    }, 20_000);
+
+    it('does not let a subscription that never completes hold up an update: it polls instead', async () => {
+      const stalledClient = await ownClient();
+      const duplicate = stalledClient.duplicate.bind(stalledClient);
+      Object.assign(stalledClient, {
+        duplicate: () => Object.assign(duplicate(), { psubscribe: () => new Promise<never>(() => undefined) }),
+      });
+      const tokens = store({ redis: stalledClient, commandTimeoutMs: 200 });
+      const next = fake.issueUserToken();
+      const updated = await settlesOrFails(
+        tokens.update(key, () => Promise.resolve(next)),
+        'the update waited for a subscription that never came',
+      );
+      expect(updated.accessToken).toBe(next.accessToken);
+    });
 
     it('keeps every key under the prefix', async () => {
       const tokens = store({ keyPrefix: 'mybot:' });

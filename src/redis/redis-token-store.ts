@@ -30,7 +30,10 @@ export interface RedisTokenStoreOptions {
   readonly waitTimeoutMs?: number;
   /** How often a waiting process tries the lock when no pub/sub message wakes it. Default: `500`. */
   readonly pollIntervalMs?: number;
-  /** How long one Redis command may take before Redis counts as unavailable. Default: `2_000`. */
+  /**
+   * How long one Redis command may take before Redis counts as unavailable, and the longest an
+   * update waits for the pub/sub subscription before relying on polling. Default: `2_000`.
+   */
   readonly commandTimeoutMs?: number;
   /** Told when Redis stops answering (`false`, with the error) and when it answers again (`true`). */
   readonly onAvailabilityChange?: (available: boolean, error?: unknown) => void;
@@ -75,6 +78,7 @@ export class RedisTokenStore implements TokenStore {
   readonly #commandTimeoutMs: number;
   readonly #onAvailabilityChange: ((available: boolean, error?: unknown) => void) | undefined;
   #subscriber: Redis | undefined;
+  #subscribed: Promise<void> | undefined;
   /** Waiters per events channel, woken by pub/sub. */
   readonly #waiters = new Map<string, Set<() => void>>();
   /** Messages seen per events channel: a message that came between a failed lock attempt and the wait is not lost. */
@@ -125,7 +129,7 @@ export class RedisTokenStore implements TokenStore {
     const keys = this.#keys(key);
     const deadline = Date.now() + this.#waitTimeoutMs;
     // Listening before the first attempt: a release right after a failed attempt must wake this one.
-    await this.#subscribe().catch(() => undefined); // without pub/sub, polling still works
+    await this.#listen();
     for (;;) {
       const seen = this.#messages.get(keys.events) ?? 0;
       const owner = crypto.randomUUID();
@@ -211,9 +215,34 @@ export class RedisTokenStore implements TokenStore {
     });
   }
 
-  /** One pub/sub connection for every key of this store, made on first need. */
-  async #subscribe(): Promise<void> {
-    if (this.#subscriber !== undefined || this.#closed) return;
+  /**
+   * Waits until the store listens for wake-ups, for `commandTimeoutMs` at most: without pub/sub,
+   * polling still works, and while Redis is down the lock attempt that follows fails fast and says so.
+   */
+  async #listen(): Promise<void> {
+    if (this.#redis.status !== 'ready') return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#subscribe().catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, this.#commandTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * One pub/sub connection for every key of this store, made on first need. Every caller awaits the
+   * same subscription, so none tries the lock before it listens; a failed one is tried again later.
+   */
+  #subscribe(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#subscribed ??= this.#openSubscriber().catch((error: unknown) => {
+      this.#subscribed = undefined;
+      throw error;
+    });
+    return this.#subscribed;
+  }
+
+  async #openSubscriber(): Promise<void> {
     const subscriber = this.#redis.duplicate();
     this.#subscriber = subscriber;
     subscriber.on('error', () => undefined); // reported through the commands of the main client
@@ -221,7 +250,13 @@ export class RedisTokenStore implements TokenStore {
       this.#messages.set(channel, (this.#messages.get(channel) ?? 0) + 1);
       for (const wake of this.#waiters.get(channel) ?? []) wake();
     });
-    await subscriber.psubscribe(`${this.#prefix}events:*`);
+    try {
+      await subscriber.psubscribe(`${this.#prefix}events:*`);
+    } catch (error) {
+      subscriber.disconnect();
+      if (this.#subscriber === subscriber) this.#subscriber = undefined;
+      throw error;
+    }
   }
 
   /** Runs a command only while Redis is ready, within `commandTimeoutMs`; tracks availability. */
