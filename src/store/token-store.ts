@@ -1,24 +1,79 @@
 import type { UserToken } from '../tokens/user-token.js';
 
 /**
- * Where a {@link TokenManager} keeps its token, under a key (one per Twitch account). Ships as
- * {@link MemoryTokenStore} and {@link FileTokenStore}; implement it to keep tokens elsewhere.
+ * A stored token with its lineage. The generation travels with the token everywhere (store,
+ * memory, events) and is kept in the same record, so no restart, lagging replica or lapsed lock
+ * can separate the two: "newer" means a higher generation, nothing else.
+ */
+export interface TokenRecord {
+  /** The token. */
+  readonly token: UserToken;
+  /**
+   * Grows by one with every refresh and every new login. A record read from a file or entry
+   * written before generations existed (or by the Python original) has generation `0`.
+   */
+  readonly generation: number;
+}
+
+/** What {@link TokenStore.writeIfNewer} did. */
+export interface WriteOutcome {
+  /** Whether the given record is now stored. */
+  readonly written: boolean;
+  /**
+   * The record the store holds after the call: the given one when written, else the stored one,
+   * whose generation is at least as high.
+   */
+  readonly current: TokenRecord;
+}
+
+/** Options of {@link TokenStore.lock}. */
+export interface LockOptions {
+  /** Gives up waiting for the lock (the promise rejects with the signal's reason). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The right to spend a key's refresh token, held by one process (or one caller in a process) at
+ * a time. It can lapse (the holder stalled past the store's lock lifetime), which is why spending
+ * is preceded by {@link confirm}, and why writes are still checked by generation.
+ */
+export interface TokenLease {
+  /**
+   * One atomic step right before a refresh token is sent: resolves `true` only if this lease is
+   * still held and the stored generation is `generation` (the one about to be spent; `undefined`
+   * when nothing is stored). On `false` the caller must not spend, and adopts what the store holds.
+   */
+  confirm(generation: number | undefined): Promise<boolean>;
+  /** Gives the lock up (if still held) and wakes the next waiter. Never rejects. */
+  release(): Promise<void>;
+}
+
+/**
+ * Where token managers keep their tokens, under a key (one per Twitch account). Ships as
+ * {@link MemoryTokenStore}, {@link FileTokenStore} and `RedisTokenStore`; implement it to keep
+ * tokens elsewhere, and run the contract test suite against your implementation.
  *
- * `update` is what makes refreshes safe: the manager refreshes inside it, so a store shared by
- * several processes can let exactly one of them refresh while the others wait and then receive
- * the new token (a public client's refresh token works once).
+ * The contract that makes "exactly one refresh, and the login is never lost" hold across
+ * processes and store faults:
+ * - nothing is written blindly: {@link writeIfNewer} stores a record only over an older
+ *   generation (or nothing), so a writer that stalled can never roll a token back, and a writer
+ *   holding a newer token than a store that lost data restores it;
+ * - {@link lock} gives one holder per key the right to spend the refresh token, and
+ *   {@link TokenLease.confirm} checks that right and the generation atomically just before spending.
  */
 export interface TokenStore {
-  /** The stored token, or `undefined` when there is none. */
-  get(key: string): Promise<UserToken | undefined>;
-  /** Stores a token. Readers see the old token or the new one, never a mix or nothing. */
-  set(key: string, token: UserToken): Promise<void>;
+  /** The record stored under `key`, or `undefined` when there is none. */
+  read(key: string): Promise<TokenRecord | undefined>;
   /**
-   * Replaces the stored token with `replace(current)`, with no other update of the same key in
-   * between: in this process, and across processes for a shared store. `current` is the token
-   * stored when the update starts, which may be newer than the caller's copy; `replace` may
-   * return it unchanged. The result is stored before `update` resolves with it. If `replace`
-   * throws, nothing is stored and `update` rejects with that error.
+   * Stores `record` under `key` only if nothing is stored there or the stored generation is lower;
+   * atomically, also against other processes for a shared store. Readers see the old record or
+   * the new one, never a mix or nothing.
    */
-  update(key: string, replace: (current: UserToken | undefined) => Promise<UserToken>): Promise<UserToken>;
+  writeIfNewer(key: string, record: TokenRecord): Promise<WriteOutcome>;
+  /** Waits until this caller holds the key's refresh lock. */
+  lock(key: string, options?: LockOptions): Promise<TokenLease>;
+  /** The keys that hold a record, e.g. for a pool that loads every stored user at start. */
+  keys(): AsyncIterable<string>;
+  /** Removes the record under `key` (a user who left); nothing happens when there is none. */
+  delete(key: string): Promise<void>;
 }
