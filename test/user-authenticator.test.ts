@@ -112,6 +112,50 @@ describe('UserAuthenticator', () => {
     });
   });
 
+  describe('durations', () => {
+    it('refuses a duration past the longest timer Node holds with a TypeError giving the range, instead of firing at once', () => {
+      const app = { appId: 'id', appSecret: 's' };
+      for (const options of [
+        { timeoutMs: 2 ** 31 },
+        { timeoutMs: 1e13 },
+        { timeoutMs: 0.5 },
+        { requestTimeoutMs: 2 ** 31 },
+        { retry: { baseDelayMs: 2 ** 31 } },
+        { retry: { maxDelayMs: Number.POSITIVE_INFINITY } },
+      ]) {
+        const name = Object.keys(options)[0] === 'retry' ? 'retry\\.' : Object.keys(options)[0];
+        expect(() => new UserAuthenticator(app, [], options), JSON.stringify(options)).toThrow(
+          new RegExp(`The ${name ?? ''}.* option must be a whole number of milliseconds from 0 to 2147483647`),
+        );
+      }
+      expect(new UserAuthenticator(app, [], { timeoutMs: 0 })).toBeInstanceOf(UserAuthenticator);
+    });
+
+    it('keeps a login with the longest timeoutMs waiting until the redirect comes', async () => {
+      const { fake } = twitch;
+      const { port, app, options } = await loginSetup(fake);
+      const auth = new UserAuthenticator(app, [], { ...options, timeoutMs: 2 ** 31 - 1 });
+      let authUrl = '';
+      let settled = false;
+      const running = auth.authenticate({
+        useBrowser: false,
+        onAuthUrl: (url) => {
+          authUrl = url;
+        },
+      });
+      running.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await listening(port);
+      // An overflowing timer would have ended the login after about 1 ms.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(settled).toBe(false);
+      await visit(await authorize(authUrl));
+      expect(await running).toBeInstanceOf(UserToken);
+    });
+  });
+
   describe('a login through the loopback listener', () => {
     it('gets a user token, exchanging the code with the same redirect URI, then closes the listener', async () => {
       const { fake } = twitch;

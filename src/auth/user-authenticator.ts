@@ -9,7 +9,9 @@ import { httpOptionsOf, TWITCH_AUTH_BASE_URL, type ClientHttpOptions } from '../
 import { normalizeBaseUrl } from '../http/settings.js';
 import type { ScopeLike } from '../scopes.js';
 import type { UserToken } from '../tokens/user-token.js';
+import { checkDuration } from '../options/duration.js';
 import { buildAuthorizeUrl } from './authorize-url.js';
+import { checkClientDurations } from './client-durations.js';
 import { createLogin, type Login } from './login.js';
 import type { LoginSettings } from './login-flow.js';
 import type { CustomPage, FailurePageInfo, SuccessPageInfo } from './pages.js';
@@ -42,7 +44,10 @@ export interface UserAuthenticatorOptions extends ClientHttpOptions {
   readonly host?: string;
   /** The port the listener binds. Default: the `url`'s port (17563), or 80/443 if it has none. */
   readonly port?: number;
-  /** How long a login may take, in milliseconds; `0` waits forever. Default: `300_000` (5 minutes). */
+  /**
+   * How long a login may take, in milliseconds, up to 2147483647 (about 24.8 days, the longest
+   * timer Node can hold); `0` waits forever. Default: `300_000` (5 minutes).
+   */
   readonly timeoutMs?: number;
   /** HTML (or a function returning HTML) replacing the built-in success page. */
   readonly successPage?: CustomPage<SuccessPageInfo>;
@@ -128,7 +133,8 @@ export class UserAuthenticator {
    * @param app - The app's client id and secret.
    * @param scopes - The scopes to ask for: {@link AuthScope} values or plain strings.
    * @param options - See {@link UserAuthenticatorOptions}; every option has a default.
-   * @throws TypeError for a missing secret, an unusable `url`, `port` or `timeoutMs`.
+   * @throws TypeError for a missing secret, an unusable `url` or `port`, or a duration option
+   * (`timeoutMs`, `requestTimeoutMs`, `retry` delays) outside 0 to 2147483647 ms.
    */
   constructor(app: AppCredentials, scopes: readonly ScopeLike[] = [], options: UserAuthenticatorOptions = {}) {
     const appId = requireText(app.appId, 'appId');
@@ -148,10 +154,8 @@ export class UserAuthenticator {
     const redirect = parseRedirectUri(this.url);
     this.host = options.host;
     this.port = checkedPort(options.port ?? defaultPort(redirect));
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
-      throw new TypeError(`The timeoutMs option must be a whole number of milliseconds ≥ 0; got ${String(timeoutMs)}.`);
-    }
+    const timeoutMs = checkDuration('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    checkClientDurations(options);
     this.#authBaseUrl = normalizeBaseUrl(options.authBaseUrl ?? TWITCH_AUTH_BASE_URL);
     this.#settings = {
       appId,
