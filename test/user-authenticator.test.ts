@@ -44,6 +44,26 @@ async function listening(port: number): Promise<void> {
   }
 }
 
+/** Listens on host:port and closes again: `'free'`, or the error code (`EADDRINUSE`). */
+function tryListen(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const server = createNetServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      resolve(error.code ?? String(error));
+    });
+    server.listen({ host, port, exclusive: true }, () => {
+      server.close(() => {
+        resolve('free');
+      });
+    });
+  });
+}
+
+/** Whether this machine has an IPv6 loopback to bind. */
+async function hasIpv6Loopback(): Promise<boolean> {
+  return (await tryListen('::1', 0)) === 'free';
+}
+
 describe('UserAuthenticator', () => {
   const twitch = useFakeTwitch({ authorize: 'approve' });
 
@@ -216,6 +236,46 @@ describe('UserAuthenticator', () => {
       } else {
         await expect(connect(external, port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
       }
+      controller.abort();
+      await rejectionOf(running);
+    });
+
+    it("binds both loopbacks for host: 'localhost', so that no other process can take ::1 (or 127.0.0.1) on the port", async (context) => {
+      if (!(await hasIpv6Loopback())) {
+        console.warn(
+          '\n!!! SKIPPED: this machine has no IPv6 loopback (::1), so whether ::1 is left free cannot be checked here. !!!\n',
+        );
+        context.skip();
+      }
+      const { fake } = twitch;
+      const { port, app, options } = await loginSetup(fake);
+      const auth = new UserAuthenticator(app, [], { ...options, host: 'localhost' });
+      expect(auth.host).toBe('localhost');
+      let authUrl = '';
+      const running = auth.authenticate({
+        useBrowser: false,
+        onAuthUrl: (url) => {
+          authUrl = url;
+        },
+      });
+      await listening(port);
+      // Injected: another local process tries to listen on each loopback on the login's port.
+      const squatters = await Promise.all(['::1', '127.0.0.1'].map((host) => tryListen(host, port)));
+      expect(squatters).toEqual(['EADDRINUSE', 'EADDRINUSE']);
+      expect((await visit(`http://[::1]:${String(port)}/favicon.ico`)).status).toBe(404);
+      await visit(await authorize(authUrl));
+      expect(await running).toBeInstanceOf(UserToken);
+    });
+
+    it('binds only the address given for a single-family host, as documented', async () => {
+      const { fake } = twitch;
+      const { port, app, options } = await loginSetup(fake);
+      const auth = new UserAuthenticator(app, [], { ...options, host: '127.0.0.1' });
+      const controller = new AbortController();
+      const running = auth.authenticate({ useBrowser: false, onAuthUrl: () => undefined, signal: controller.signal });
+      await listening(port);
+      expect(await tryListen('127.0.0.1', port)).toBe('EADDRINUSE');
+      if (await hasIpv6Loopback()) expect(await tryListen('::1', port)).toBe('free');
       controller.abort();
       await rejectionOf(running);
     });

@@ -37,8 +37,14 @@ export interface UserAuthenticatorOptions extends ClientHttpOptions {
   readonly url?: string;
   /**
    * The address the listener binds. Default: loopback only, answering on both 127.0.0.1 and ::1
-   * (browsers resolve `localhost` either way) and on no other interface. `'0.0.0.0'` answers on
-   * every interface, so anyone on the network can reach the listener while a login runs: use it
+   * (browsers resolve `localhost` either way) and on no other interface; `'localhost'` means the
+   * same.
+   *
+   * Any other value is bound alone. A single-family loopback (`'127.0.0.1'` or `'::1'`) leaves the
+   * other family's loopback free on the port: a browser that resolves `localhost` to it gets no
+   * answer, and another local process could listen there and receive the code and state. Prefer
+   * the default or `'localhost'`. `'0.0.0.0'` answers
+   * on every interface, so anyone on the network can reach the listener while a login runs: use it
    * only inside a container whose port is published to the host's loopback.
    */
   readonly host?: string;
@@ -116,7 +122,7 @@ export class UserAuthenticator {
   readonly forceVerify: boolean;
   /** The redirect URI, exactly as sent to Twitch. */
   readonly url: string;
-  /** The address the listener binds; `undefined` means loopback only (127.0.0.1 and ::1). */
+  /** The `host` option as given; `undefined` (and `'localhost'`) mean loopback only (127.0.0.1 and ::1). */
   readonly host: string | undefined;
   /** The port the listener binds. */
   readonly port: number;
