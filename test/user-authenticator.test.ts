@@ -132,6 +132,36 @@ describe('UserAuthenticator', () => {
     });
   });
 
+  describe('a redirect URI with a query', () => {
+    it('refuses one that carries a parameter Twitch adds (state, code, scope, error, error_description), saying why', () => {
+      for (const query of [
+        'state=abc',
+        'code=x',
+        'scope=chat%3Aread',
+        'error=x',
+        'error_description=x',
+        'bot=1&%73tate=a',
+      ]) {
+        const url = `http://localhost:17563/cb?${query}`;
+        const construct = (): UserAuthenticator => new UserAuthenticator({ appId: 'id', appSecret: 's' }, [], { url });
+        expect(construct, url).toThrow(TypeError);
+        expect(construct, url).toThrow(/must not carry the query parameter ".+": Twitch adds .* could never complete/);
+      }
+    });
+
+    it('completes a login through a redirect URI with a query of its own', async () => {
+      const { fake } = twitch;
+      const { app, options, url } = await loginSetup(fake, { path: '/cb?bot=1' });
+      const browser = fakeBrowser();
+      const token = await new UserAuthenticator(app, [], options).authenticate({
+        useBrowser: false,
+        onAuthUrl: browser.open,
+      });
+      expect(token).toBeInstanceOf(UserToken);
+      expect(fake.requestsTo('/token')[0]?.form['redirect_uri']).toBe(url);
+    });
+  });
+
   describe('durations', () => {
     it('refuses a duration past the longest timer Node holds with a TypeError giving the range, instead of firing at once', () => {
       const app = { appId: 'id', appSecret: 's' };

@@ -32,7 +32,9 @@ export interface UserAuthenticatorOptions extends ClientHttpOptions {
   readonly forceVerify?: boolean;
   /**
    * The redirect URI, registered for the app in the Twitch console character for character; it is
-   * sent as given, no slash added or removed. Default: `http://localhost:17563`.
+   * sent as given, no slash added or removed. It may have a query of its own, but not the
+   * parameters Twitch adds (`code`, `scope`, `state`, `error`, `error_description`): such a URL
+   * could never complete a login and is refused. Default: `http://localhost:17563`.
    */
   readonly url?: string;
   /**
@@ -98,6 +100,8 @@ export interface CallbackModeOptions {
 }
 
 const DEFAULT_URL = 'http://localhost:17563';
+/** The query parameters Twitch adds to the redirect URI, which it therefore must not carry itself. */
+const RESERVED_REDIRECT_PARAMETERS = ['code', 'scope', 'state', 'error', 'error_description'] as const;
 const DEFAULT_TIMEOUT_MS = 300_000;
 /** Server-mode states are kept this long, and at most this many. */
 const ISSUED_STATE_LIFETIME_MS = 15 * 60 * 1000;
@@ -380,6 +384,15 @@ function parseRedirectUri(url: string): URL {
     throw new TypeError(`The url option must use http or https; got ${JSON.stringify(parsed.protocol)}.`);
   }
   if (parsed.hash !== '') throw new TypeError('The url option must not have a #fragment: Twitch refuses one.');
+  const reserved = RESERVED_REDIRECT_PARAMETERS.find((name) => parsed.searchParams.has(name));
+  if (reserved !== undefined) {
+    throw new TypeError(
+      `The url option must not carry the query parameter "${reserved}": Twitch adds ` +
+        `${RESERVED_REDIRECT_PARAMETERS.join(', ')} to the redirect URI itself, so the redirect would arrive ` +
+        `with two of them and could never complete a login. Remove it from the url (and from the OAuth ` +
+        `Redirect URL registered at https://dev.twitch.tv/console/apps).`,
+    );
+  }
   return parsed;
 }
 
