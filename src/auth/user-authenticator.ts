@@ -1,6 +1,6 @@
 import { AuthenticationInProgressError } from '../errors/authentication-in-progress-error.js';
 import { AuthorizationCancelledError } from '../errors/authorization-cancelled-error.js';
-import { AuthorizationError } from '../errors/authorization-error.js';
+import { StateMismatchError } from '../errors/state-mismatch-error.js';
 import { exchangeCode } from '../helpers/exchange-code.js';
 import { requireText } from '../helpers/require-text.js';
 import { refusalDetails, refusedRequest } from '../helpers/token-endpoint.js';
@@ -15,7 +15,9 @@ import { checkClientDurations } from './client-durations.js';
 import { createLogin, type Login } from './login.js';
 import type { LoginSettings } from './login-flow.js';
 import type { CustomPage, FailurePageInfo, SuccessPageInfo } from './pages.js';
+import { spentStates } from './spent-states.js';
 import { createState } from './state.js';
+import { MIN_STATE_SECRET_BYTES, StateSigner } from './state-signer.js';
 import { loadWire } from '../wire/load-wire.js';
 
 /** The app's credentials from https://dev.twitch.tv/console/apps. */
@@ -61,6 +63,14 @@ export interface UserAuthenticatorOptions extends ClientHttpOptions {
   readonly successPage?: CustomPage<SuccessPageInfo>;
   /** HTML (or a function returning HTML) replacing the built-in failure page. */
   readonly failurePage?: CustomPage<FailurePageInfo>;
+  /**
+   * Server mode: the secret that signs the states {@link UserAuthenticator.returnAuthUrl} issues,
+   * at least 32 bytes (e.g. `openssl rand -base64 32`). Give every replica of a web app the same
+   * one, so that a login started on one replica completes on any other. Keep it out of your code
+   * and logs, like the app secret. Default: a random secret made once per process, so states
+   * are good only in the process that issued them.
+   */
+  readonly stateSecret?: string | Uint8Array;
 }
 
 /** Options of {@link UserAuthenticator.authenticate}. */
@@ -72,7 +82,13 @@ export interface AuthenticateOptions {
   readonly userToken?: string;
   /**
    * Server mode: the `state` that came with `userToken`. When given, it must be one that
-   * {@link UserAuthenticator.returnAuthUrl} issued and not yet used; check it yourself otherwise.
+   * {@link UserAuthenticator.returnAuthUrl} issued for this app (on any replica sharing the
+   * `stateSecret`), at most 15 minutes ago, and that this process has not accepted before; else a
+   * {@link StateMismatchError}, before any exchange. Without it, checking the state is up to you.
+   *
+   * This proves the login started at your app, not that it started in this visitor's browser:
+   * bind the state to the browser too (a cookie set with the URL, compared at the callback; see
+   * the README), so that nobody can make a visitor finish a login they started themselves.
    */
   readonly state?: string;
   /** Open a browser at the authorize URL. Default: `true`. */
@@ -103,9 +119,6 @@ const DEFAULT_URL = 'http://localhost:17563';
 /** The query parameters Twitch adds to the redirect URI, which it therefore must not carry itself. */
 const RESERVED_REDIRECT_PARAMETERS = ['code', 'scope', 'state', 'error', 'error_description'] as const;
 const DEFAULT_TIMEOUT_MS = 300_000;
-/** Server-mode states are kept this long, and at most this many. */
-const ISSUED_STATE_LIFETIME_MS = 15 * 60 * 1000;
-const MAX_ISSUED_STATES = 1000;
 
 /**
  * Gets a user token with the authorization code flow: opens the browser at Twitch's authorize URL,
@@ -134,8 +147,8 @@ export class UserAuthenticator {
   /** What a login needs; see login-flow.ts. */
   readonly #settings: LoginSettings;
   readonly #authBaseUrl: string;
-  /** Server mode: states handed out by returnAuthUrl(), with when. */
-  readonly #issuedStates = new Map<string, number>();
+  /** Server mode: signs and checks the states of returnAuthUrl(); none is stored. */
+  readonly #signer: StateSigner;
   #lastIssuedState: string | undefined;
   #login: Login | undefined;
 
@@ -143,8 +156,9 @@ export class UserAuthenticator {
    * @param app - The app's client id and secret.
    * @param scopes - The scopes to ask for: {@link AuthScope} values or plain strings.
    * @param options - See {@link UserAuthenticatorOptions}; every option has a default.
-   * @throws TypeError for a missing secret, an unusable `url` or `port`, or a duration option
-   * (`timeoutMs`, `requestTimeoutMs`, `retry` delays) outside 0 to 2147483647 ms.
+   * @throws TypeError for a missing secret, an unusable `url` or `port`, a `stateSecret` shorter
+   * than 32 bytes, or a duration option (`timeoutMs`, `requestTimeoutMs`, `retry` delays) outside
+   * 0 to 2147483647 ms.
    */
   constructor(app: AppCredentials, scopes: readonly ScopeLike[] = [], options: UserAuthenticatorOptions = {}) {
     const appId = requireText(app.appId, 'appId');
@@ -167,6 +181,7 @@ export class UserAuthenticator {
     const timeoutMs = checkDuration('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     checkClientDurations(options);
     this.#authBaseUrl = normalizeBaseUrl(options.authBaseUrl ?? TWITCH_AUTH_BASE_URL);
+    this.#signer = new StateSigner(checkedStateSecret(options.stateSecret), appId, this.url);
     this.#settings = {
       appId,
       appSecret: requireText(app.appSecret, 'appSecret'),
@@ -188,13 +203,16 @@ export class UserAuthenticator {
 
   /**
    * The authorize URL to send the user to. While a login runs, its URL; otherwise (server mode) a
-   * URL with a fresh `state`, remembered for 15 minutes so `authenticate({ userToken, state })` can
-   * check it.
+   * URL with a fresh `state` that `authenticate({ userToken, state })` accepts for 15 minutes.
+   *
+   * The state is signed (HMAC-SHA256 with `stateSecret`) and carries its expiry and a random
+   * nonce, so nothing is stored until it is used: any number of visitors can start logins without
+   * pushing out anyone's pending one, and any replica with the same `stateSecret` accepts it.
    */
   returnAuthUrl(): string {
     if (this.#login !== undefined) return this.#login.authUrl;
-    const state = createState();
-    this.#rememberState(state);
+    const state = this.#signer.issue(Date.now());
+    this.#lastIssuedState = state;
     return this.#authorizeUrl(state);
   }
 
@@ -208,6 +226,7 @@ export class UserAuthenticator {
    * @throws {@link AuthorizationDeniedError} when the user clicks Cancel.
    * @throws {@link RedirectMismatchError} when `url` is not registered for the app.
    * @throws {@link AuthorizationError} for any other error Twitch reports.
+   * @throws {@link StateMismatchError} in server mode, for a `state` that is not valid (before any exchange).
    * @throws {@link CodeExchangeError}, {@link UnauthorizedError} when Twitch refuses the exchange.
    * @throws {@link ListenerError} when the port is taken (at once, never a hang).
    * @throws {@link AuthorizationTimeoutError} after `timeoutMs`; {@link AuthorizationCancelledError} after `stop()`;
@@ -312,7 +331,7 @@ export class UserAuthenticator {
 
   async #authenticate(options: AuthenticateOptions, onStarted: () => void): Promise<UserToken> {
     if (options.userToken !== undefined) {
-      if (options.state !== undefined) await this.#useIssuedState(options.state);
+      if (options.state !== undefined) this.#useIssuedState(options.state);
       const token = await exchangeCode(this.#settings.appId, this.#settings.appSecret, options.userToken, this.url, {
         ...this.#settings.http,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -344,33 +363,28 @@ export class UserAuthenticator {
     });
   }
 
-  #rememberState(state: string): void {
+  /** Server mode: accepts a state issued for this app, unexpired, and not yet used in this process. */
+  #useIssuedState(received: string): void {
     const now = Date.now();
-    for (const [issued, at] of this.#issuedStates) {
-      if (now - at > ISSUED_STATE_LIFETIME_MS || this.#issuedStates.size >= MAX_ISSUED_STATES) {
-        this.#issuedStates.delete(issued);
-      }
-    }
-    this.#issuedStates.set(state, now);
-    this.#lastIssuedState = state;
+    const reading = this.#signer.read(received, now);
+    if (reading.kind !== 'valid') throw new StateMismatchError(reading.kind);
+    if (!spentStates.spend(reading.nonce, reading.expiresAt, now)) throw new StateMismatchError('used');
   }
+}
 
-  /** Server mode: accepts a state this authenticator issued (once), in constant time per comparison. */
-  async #useIssuedState(received: string): Promise<void> {
-    const { statesMatch } = await import('./states-match.js');
-    const now = Date.now();
-    for (const [issued, at] of this.#issuedStates) {
-      if (now - at <= ISSUED_STATE_LIFETIME_MS && statesMatch(received, issued)) {
-        this.#issuedStates.delete(issued);
-        return;
-      }
-    }
-    throw new AuthorizationError(
-      { error: 'state_mismatch' },
-      'The state that came with the code was not issued by this UserAuthenticator, has expired (15 minutes), ' +
-        'or was already used: the request may be forged. Ignore it, and send the user a new returnAuthUrl().',
+/** The `stateSecret` option as bytes, or a TypeError that never shows it. */
+function checkedStateSecret(secret: string | Uint8Array | undefined): Buffer | undefined {
+  if (secret === undefined) return undefined;
+  const given: unknown = secret;
+  const bytes =
+    typeof given === 'string' ? Buffer.from(given) : given instanceof Uint8Array ? Buffer.from(given) : undefined;
+  if (bytes === undefined || bytes.length < MIN_STATE_SECRET_BYTES) {
+    throw new TypeError(
+      `The stateSecret option must be a string or Uint8Array of at least ${String(MIN_STATE_SECRET_BYTES)} bytes, ` +
+        'random and shared by every replica of your web app (make one with: openssl rand -base64 32).',
     );
   }
+  return bytes;
 }
 
 function parseRedirectUri(url: string): URL {
