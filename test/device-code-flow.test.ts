@@ -12,6 +12,7 @@ import {
   systemClock,
   TokenManager,
   UserAuthenticationStorageHelper,
+  UnexpectedResponseError,
   UserToken,
   validateToken,
   type Clock,
@@ -91,6 +92,40 @@ describe('DeviceCodeFlow.getCode', () => {
     expect(verificationUri).toBe(`${fake.origin}/oauth2/activate?device-code=${code.userCode}`);
     const [request] = fake.requestsTo('/device');
     expect(request?.form).toEqual({ client_id: DEMO_PUBLIC_APP.clientId, scopes: 'chat:read chat:edit' });
+  });
+});
+
+describe('what getCode() shows the user', () => {
+  it('refuses a code or URI that could rewrite the terminal, or a URI that is no web address, with UnexpectedResponseError', async () => {
+    const answer = { device_code: 'd'.repeat(40), expires_in: 1800, interval: 5 };
+    // Injected: /device answers carrying an ANSI escape, a newline, a javascript: URI, an endless code.
+    for (const [fields, problem] of [
+      [{ user_code: '\u001b[2JABCDEFGH', verification_uri: 'https://www.twitch.tv/activate' }, /user_code/],
+      [
+        { user_code: 'ABCDEFGH', verification_uri: 'https://www.twitch.tv/activate\nOpen evil.example' },
+        /verification_uri/,
+      ],
+      [{ user_code: 'ABCDEFGH', verification_uri: 'javascript:alert(1)' }, /verification_uri is not an http\(s\) URL/],
+      [{ user_code: 'A'.repeat(5000), verification_uri: 'https://www.twitch.tv/activate' }, /user_code/],
+    ] as const) {
+      fake.injectFault({ endpoint: '/device', status: 200, body: JSON.stringify({ ...answer, ...fields }) });
+      const written: string[] = [];
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        written.push(String(chunk));
+        return true;
+      });
+      try {
+        // Bounded: on a code it accepted, authenticate() would wait for the (manual) clock forever.
+        const error = await rejectionOf(flow().authenticate({ signal: AbortSignal.timeout(3000) }));
+        expect(error).toBeInstanceOf(UnexpectedResponseError);
+        expect(String(error)).toMatch(problem);
+        expect(String(error)).not.toContain('\u001b');
+      } finally {
+        spy.mockRestore();
+      }
+      expect(written.join('')).not.toContain('activate');
+    }
+    expect(fake.requestsTo('/token')).toHaveLength(0);
   });
 });
 

@@ -434,6 +434,26 @@ describe('UserAuthenticator', () => {
       }
     });
 
+    it("bounds what it quotes of Twitch's error and error_description", async () => {
+      const { fake } = twitch;
+      const { port, app, options } = await loginSetup(fake);
+      const auth = new UserAuthenticator(app, [], options);
+      const failure = rejectionOf(auth.authenticate({ useBrowser: false, onAuthUrl: () => undefined }));
+      await listening(port);
+      // Injected: a redirect whose error and description are 6000 characters each.
+      const page = await visit(
+        `http://localhost:${String(port)}/?error=${'e'.repeat(6000)}&error_description=${'d'.repeat(6000)}&state=${auth.state ?? ''}`,
+      );
+      const error = await failure;
+      expect(error).toBeInstanceOf(AuthorizationError);
+      const { error: code, description } = error as AuthorizationError;
+      expect(code.length).toBeLessThanOrEqual(200);
+      expect(description?.length).toBeLessThanOrEqual(200);
+      expect(description?.endsWith('…')).toBe(true);
+      expect(String(error).length).toBeLessThan(1000);
+      expect(page.html.length).toBeLessThan(4000);
+    });
+
     it('gives custom failure pages escaped fields only', async () => {
       const { fake } = twitch;
       const { port, app, options } = await loginSetup(fake);

@@ -5,6 +5,7 @@ import { DeviceCodeExpiredError } from '../errors/device-code-expired-error.js';
 import { isTransientError } from '../errors/is-transient-error.js';
 import { TwitchRateLimitError } from '../errors/twitch-rate-limit-error.js';
 import { UnauthorizedError } from '../errors/unauthorized-error.js';
+import { UnexpectedResponseError } from '../errors/unexpected-response-error.js';
 import { checkClientDurations } from '../auth/client-durations.js';
 import { requireText } from '../helpers/require-text.js';
 import { refusalDetails, refusedRequest } from '../helpers/token-endpoint.js';
@@ -67,6 +68,27 @@ const MAX_INTERVAL_SECONDS = 600;
  * is bounded by the code's expiry and fits in a timer.
  */
 const MAX_CODE_LIFETIME_SECONDS = 86_400;
+
+/** The longest user code and verification URI shown to the user (Twitch's are 8 and about 50 characters). */
+const MAX_SHOWN_LENGTH = 2048;
+/** C0 and C1 control characters and DEL: shown on a terminal, they could rewrite what the user sees. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * What is wrong with the code and URI Twitch sent, if anything: both are shown to the user (on
+ * stderr by default), so neither may carry control characters, and the URI must be a web address.
+ */
+function unshowableField(userCode: string, verificationUri: string): string | undefined {
+  if (userCode.length > MAX_SHOWN_LENGTH || CONTROL_CHARACTERS.test(userCode)) {
+    return 'user_code is too long or holds control characters';
+  }
+  if (verificationUri.length > MAX_SHOWN_LENGTH || CONTROL_CHARACTERS.test(verificationUri)) {
+    return 'verification_uri is too long or holds control characters';
+  }
+  const protocol = URL.canParse(verificationUri) ? new URL(verificationUri).protocol : '';
+  return protocol === 'https:' || protocol === 'http:' ? undefined : 'verification_uri is not an http(s) URL';
+}
 
 interface PendingCode {
   readonly deviceCode: string;
@@ -141,6 +163,10 @@ export class DeviceCodeFlow {
     }
     const { decodeReply, deviceResponseSchema } = await loadWire();
     const wire = decodeReply(reply, deviceResponseSchema);
+    const unshowable = unshowableField(wire.user_code, wire.verification_uri);
+    if (unshowable !== undefined) {
+      throw new UnexpectedResponseError({ status: reply.status, endpoint: reply.endpoint, problem: unshowable });
+    }
     // Clamped rather than refused: the code is issued, and the user may be entering it already.
     const expiresIn = Math.min(wire.expires_in, MAX_CODE_LIFETIME_SECONDS);
     const interval = Math.min(Math.max(wire.interval, MIN_INTERVAL_SECONDS), MAX_INTERVAL_SECONDS);
