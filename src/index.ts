@@ -80,6 +80,7 @@ export { TwitchRateLimitError, type TwitchRateLimitErrorDetails } from './errors
 export { TwitchNetworkError, type TwitchNetworkErrorDetails } from './errors/twitch-network-error.js';
 export { UnexpectedResponseError, type UnexpectedResponseErrorDetails } from './errors/unexpected-response-error.js';
 export { AuthorizationError, type AuthorizationErrorDetails } from './errors/authorization-error.js';
+export { StateMismatchError, type StateMismatchReason } from './errors/state-mismatch-error.js';
 export { AuthorizationDeniedError } from './errors/authorization-denied-error.js';
 export { RedirectMismatchError } from './errors/redirect-mismatch-error.js';
 export { CodeExchangeError } from './errors/code-exchange-error.js';
