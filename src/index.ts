@@ -42,7 +42,7 @@ export {
   type AuthGenerator,
   type StorageHelperOptions,
 } from './manager/storage-helper.js';
-export type { TokenStore } from './store/token-store.js';
+export type { LockOptions, TokenLease, TokenRecord, TokenStore, WriteOutcome } from './store/token-store.js';
 export { MemoryTokenStore } from './store/memory-token-store.js';
 export { FileTokenStore } from './store/file-token-store.js';
 

@@ -40,15 +40,13 @@ const tick = (ms = 1): Promise<void> => new Promise((resolve) => setTimeout(reso
 
 /** Resolves to `'pending'` if the promise has not settled after a few turns of the event loop. */
 async function stateOf(promise: Promise<unknown>, waitMs = 20): Promise<'resolved' | 'rejected' | 'pending'> {
-  const marker = Symbol('pending');
-  const outcome = await Promise.race([
+  return Promise.race([
     promise.then(
       () => 'resolved' as const,
       () => 'rejected' as const,
     ),
-    tick(waitMs).then(() => marker),
+    tick(waitMs).then(() => 'pending' as const),
   ]);
-  return outcome === marker ? 'pending' : outcome;
 }
 
 function expectRecord(actual: TokenRecord | undefined, n: number, generation: number): void {
