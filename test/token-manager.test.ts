@@ -12,6 +12,7 @@ import {
   type TokenManagerOptions,
   type TokenRecord,
   type TokenStore,
+  type UserTokenJSON,
 } from '../src/index.js';
 import { DEMO_APP, DEMO_PUBLIC_APP, ManualClock, startFakeTwitch, type FakeTwitch } from '../src/testing/index.js';
 import { rejectionOf } from './support/fake.js';
@@ -417,9 +418,22 @@ describe('TokenManager recovery and stores that fail', () => {
     await tokens.stop();
   });
 
-  it('refuses a token that is not a UserToken, saying how to revive one', () => {
+  it('takes plain token data, and refuses bad data with a TypeError naming the field before anything is sent', async () => {
     const plain = { accessToken: 'a', refreshToken: 'r', expiresIn: 1, scopes: [] } as unknown as UserToken;
-    expect(() => manager(plain)).toThrow(/UserToken\.fromJSON/);
+    expect(() => manager(plain)).toThrow(/"obtainedAt"/);
+    const token = loginToken();
+    const fromFields = manager(JSON.parse(JSON.stringify(token)) as UserTokenJSON);
+    expect(await fromFields.getAccessToken()).toBe(token.accessToken);
+    // The Python original's pair is validated once to learn its lifetime and scopes.
+    const relogin = loginToken(['chat:read', 'chat:edit']);
+    await fromFields.setToken([relogin.accessToken, relogin.refreshToken]);
+    expect(await fromFields.getToken()).toMatchObject({
+      accessToken: relogin.accessToken,
+      scopes: ['chat:read', 'chat:edit'],
+      expiresIn: LIFETIME_S,
+    });
+    expect(fake.requests.map((request) => request.endpoint)).toEqual(['/validate']);
+    await expect(fromFields.setToken(['', relogin.refreshToken])).rejects.toThrow(/"accessToken"/);
   });
 });
 

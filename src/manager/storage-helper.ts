@@ -6,6 +6,7 @@ import { httpOptionsOf, type HttpOptions } from '../http/options.js';
 import type { ScopeLike } from '../scopes.js';
 import { FileTokenStore } from '../store/file-token-store.js';
 import type { TokenRecord, TokenStore } from '../store/token-store.js';
+import type { UserTokenData, UserTokenPair } from '../tokens/to-user-token.js';
 import { UserToken } from '../tokens/user-token.js';
 import { TokenManager, type TokenManagerOptions } from './token-manager.js';
 
@@ -14,10 +15,10 @@ import { TokenManager, type TokenManagerOptions } from './token-manager.js';
  * scopes, or an object with `authenticate()` (a `UserAuthenticator`, a `DeviceCodeFlow`).
  */
 export type AuthGenerator =
-  | ((scopes: readonly ScopeLike[]) => Promise<UserToken>)
+  | ((scopes: readonly ScopeLike[]) => Promise<UserTokenData | UserTokenPair>)
   | {
       /** Runs a login and resolves with its token. */
-      authenticate(): Promise<UserToken>;
+      authenticate(): Promise<UserTokenData | UserTokenPair>;
     };
 
 /** Options of {@link UserAuthenticationStorageHelper}: the manager's, plus where and how. */
@@ -157,7 +158,8 @@ export class UserAuthenticationStorageHelper {
     return this.#scopes.every((scope) => token.scopes.includes(scope));
   }
 
-  async #login(): Promise<UserToken> {
+  /** A new login's token, in any shape the manager's `setToken()` takes (it checks it before storing). */
+  async #login(): Promise<UserTokenData | UserTokenPair> {
     const generator = this.#options.authGenerator;
     if (generator === undefined) {
       const { authBaseUrl, dispatcher, fetch, retry, requestTimeoutMs } = this.#options;

@@ -3,12 +3,14 @@ import type { MissingScopeError } from '../errors/missing-scope-error.js';
 import type { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
 import { requireText } from '../helpers/require-text.js';
 import type { TokenValidation } from '../helpers/validate-token.js';
-import { httpOptionsOf, type ClientHttpOptions } from '../http/options.js';
+import { httpOptionsOf, type ClientHttpOptions, type HttpOptions } from '../http/options.js';
 import { Scheduler } from '../lifecycle/scheduler.js';
 import { TokenLine, type LineEvents } from '../lifecycle/token-line.js';
 import { MemoryTokenStore } from '../store/memory-token-store.js';
 import type { TokenStore } from '../store/token-store.js';
-import { UserToken } from '../tokens/user-token.js';
+import { resolveUserToken } from '../tokens/resolve-user-token.js';
+import { toUserToken, type UserTokenData, type UserTokenPair } from '../tokens/to-user-token.js';
+import type { UserToken } from '../tokens/user-token.js';
 import { systemClock, type Clock } from './clock.js';
 import { notify } from './notify.js';
 import { timingOf, validateIntervalOf, type TimingOptions } from './timing-options.js';
@@ -84,21 +86,23 @@ export class TokenManager {
   readonly #line: TokenLine;
   readonly #clock: Clock;
   readonly #validateIntervalMs: number;
+  readonly #appId: string;
+  readonly #http: HttpOptions;
 
   /**
    * @param app - The app's client id, and its secret (leave it out for a public client).
-   * @param token - The current token, e.g. from `authenticate()`. Leave it out to use the token
+   * @param token - The current token, e.g. from `authenticate()`: a {@link UserToken}, its plain JSON
+   * fields or twurple's `AccessToken` (see {@link toUserToken}; bad data is a `TypeError` naming the
+   * field). For an `[accessToken, refreshToken]` pair, use {@link setToken}. Leave it out to use the token
    * already in the store. A token given here is used at once and written to the store by the first
    * run after `start()` or by {@link flush}, unless the store holds a token obtained as late or
    * later (a replica restarted with an old token adopts the stored one).
    * @param options - See {@link TokenManagerOptions}.
    */
-  constructor(app: AppCredentials, token?: UserToken, options: TokenManagerOptions = {}) {
+  constructor(app: AppCredentials, token?: UserTokenData, options: TokenManagerOptions = {}) {
     const appId = requireText(app.appId, 'appId');
     const appSecret = app.appSecret === undefined ? undefined : requireText(app.appSecret, 'appSecret');
-    if (token !== undefined && !(token instanceof UserToken)) {
-      throw new TypeError('token must be a UserToken; revive stored fields with UserToken.fromJSON(fields).');
-    }
+    const seed = token === undefined ? undefined : toUserToken(token);
     this.#clock = options.clock ?? systemClock;
     this.#validateIntervalMs = validateIntervalOf(options);
     const events: LineEvents = {
@@ -131,8 +135,10 @@ export class TokenManager {
         scheduler: new Scheduler(this.#clock, MANAGER_CONCURRENCY),
         events,
       },
-      token,
+      seed,
     );
+    this.#appId = appId;
+    this.#http = httpOptionsOf(options);
   }
 
   /** The token in use, as last loaded or refreshed; `undefined` before the first load from the store. */
@@ -202,10 +208,15 @@ export class TokenManager {
    * it one generation above whatever the store holds (so every manager sharing the store adopts
    * it, lost ones included), and (after `start()`) re-arms the timers, with a validation right away.
    *
+   * @param token - A {@link UserToken}, its plain JSON fields, twurple's `AccessToken`, or the
+   * `[accessToken, refreshToken]` pair (validated once at Twitch to learn its lifetime and scopes;
+   * see {@link resolveUserToken}).
+   * @throws TypeError for bad token data, before anything is sent or stored.
    * @throws the store's error; the new token is used all the same, and stored later.
    */
-  setToken(token: UserToken): Promise<void> {
-    return this.#line.setToken(token);
+  async setToken(token: UserTokenData | UserTokenPair): Promise<void> {
+    const resolved = await resolveUserToken(token, { ...this.#http, appId: this.#appId });
+    await this.#line.setToken(resolved);
   }
 
   /**
