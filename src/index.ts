@@ -14,6 +14,14 @@ export { AuthScope, type ScopeLike } from './scopes.js';
 // Tokens
 export { AccessToken, type AccessTokenJSON } from './tokens/access-token.js';
 export { UserToken, type UserTokenJSON } from './tokens/user-token.js';
+export {
+  toUserToken,
+  type TwurpleAccessTokenData,
+  type UserTokenData,
+  type UserTokenPair,
+} from './tokens/to-user-token.js';
+export { resolveUserToken, type ResolveUserTokenOptions } from './tokens/resolve-user-token.js';
+export { MAX_EXPIRES_IN_SECONDS } from './tokens/lifetime.js';
 
 // Browser login (authorization code flow)
 export {
@@ -34,15 +42,17 @@ export {
 } from './device/device-code-flow.js';
 export { DeviceCode, type DeviceCodeFields } from './device/device-code.js';
 
-// Keeping tokens alive
+// Keeping tokens alive: one user (TokenManager) or many (TokenPool), on a store shared by processes
 export { TokenManager, type StartOptions, type TokenManagerOptions } from './manager/token-manager.js';
+export { TokenPool, type AddUserOptions, type TokenPoolOptions } from './manager/token-pool.js';
+export type { TimingOptions } from './manager/timing-options.js';
 export { systemClock, type Clock } from './manager/clock.js';
 export {
   UserAuthenticationStorageHelper,
   type AuthGenerator,
   type StorageHelperOptions,
 } from './manager/storage-helper.js';
-export type { TokenStore } from './store/token-store.js';
+export type { LockOptions, TokenLease, TokenRecord, TokenStore, WriteOutcome } from './store/token-store.js';
 export { MemoryTokenStore } from './store/memory-token-store.js';
 export { FileTokenStore } from './store/file-token-store.js';
 
@@ -91,6 +101,7 @@ export { AuthenticationInProgressError } from './errors/authentication-in-progre
 export { DeviceCodeExpiredError } from './errors/device-code-expired-error.js';
 export { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
 export { MissingScopeError } from './errors/missing-scope-error.js';
+export { UnknownUserError } from './errors/unknown-user-error.js';
 export { TokenStoreError } from './errors/token-store-error.js';
 export { TokenStoreUnavailableError } from './errors/token-store-unavailable-error.js';
 export { isTransientError } from './errors/is-transient-error.js';
