@@ -5,12 +5,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -367,7 +368,7 @@ describe('FileTokenStore: several processes on one file', () => {
   }
 
   /** Runs the refresh-cycles fixture in two processes at once, watching the file from here. */
-  async function refreshConcurrently(keys: [string, string], cycles: number) {
+  async function refreshConcurrently(keys: string[], cycles: number) {
     const workers = await Promise.all(
       keys.map((key) => start('file-refresh-cycles.mjs', [path, key, String(cycles)], '')),
     );
@@ -444,6 +445,20 @@ describe('FileTokenStore: several processes on one file', () => {
     expect(readdirSync(folder)).toEqual(['tokens.json']);
   }, 60_000);
 
+  it('an abandoned file lock met by four processes at once: one takes it over, no key lost, no rollback', async () => {
+    // Left by a process that died: a pid above Linux's largest pid_max is never alive.
+    const owner = { owner: 'gone', pid: 2 ** 22 + 1, host: hostname(), since: new Date().toISOString(), ttlMs: 10_000 };
+    writeFileSync(`${path}.lock`, JSON.stringify({ ...owner, pidNamespace: readlinkSync('/proc/self/ns/pid') }));
+    const keys = ['k1', 'k2', 'k3', 'k4'];
+    const { reports, watched } = await refreshConcurrently(keys, 20);
+    expect(reports.map((report) => [report.rollbacks, report.lostKeys, report.last])).toEqual(
+      keys.map(() => [0, 0, 20]),
+    );
+    expect(watched).toMatchObject({ rollbacks: 0, lostKeys: 0 });
+    expect(Object.keys(fileJson().tokens).sort()).toEqual(keys);
+    expect(readdirSync(folder)).toEqual(['tokens.json']);
+  }, 60_000);
+
   it('two processes refreshing the same key 100 times each: every refresh token is spent once', async () => {
     const cycles = 100;
     const { reports, watched } = await refreshConcurrently(['shared', 'shared'], cycles);
@@ -472,6 +487,12 @@ describe('FileTokenStore: several processes on one file', () => {
     const frozen = await start('file-hold-lease.mjs', [path, 'default', '200'], 'holding');
     frozen.kill('SIGSTOP');
     const taken = await store.lock('default');
+    expect(await taken.confirm(1)).toBe(true);
+    // Resumed, the old holder's confirm fails: it must not spend the refresh token.
+    frozen.kill('SIGCONT');
+    frozen.stdin?.write('confirm 1\n');
+    while (!frozen.output.some((line) => line.startsWith('confirm'))) await pause(5);
+    expect(frozen.output).toContain('confirm false');
     expect(await taken.confirm(1)).toBe(true);
     await taken.release();
     await kill(frozen);
@@ -504,6 +525,8 @@ describe('FileTokenStore: several processes on one file', () => {
         ]),
       );
     }
+    // What the killed writers left (their temporary files) goes with the next store's first write.
+    await new FileTokenStore(path).writeIfNewer('last', record(1));
     expect(readdirSync(folder)).toEqual(['tokens.json']);
   });
 
