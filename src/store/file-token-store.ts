@@ -282,11 +282,25 @@ export class FileTokenStore implements TokenStore {
   }
 
   async #load(canonical: string): Promise<LoadedFile> {
+    const first = await this.#readOnce(canonical);
+    if (first.ok) return first.file;
+    // A program that writes in place (the Python original truncates, then writes) can be caught
+    // mid-write: only content that stays unreadable is corrupt.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = await this.#readOnce(canonical);
+    if (second.ok) return second.file;
+    throw this.#foreign(second.problem);
+  }
+
+  async #readOnce(
+    canonical: string,
+  ): Promise<{ readonly ok: true; readonly file: LoadedFile } | { readonly ok: false; readonly problem: string }> {
     let text: string;
     try {
       text = await readFile(canonical, 'utf8');
     } catch (error) {
-      if (code(error) === 'ENOENT') return { text: undefined, layout: 'library', records: new Map() };
+      if (code(error) === 'ENOENT')
+        return { ok: true, file: { text: undefined, layout: 'library', records: new Map() } };
       throw new TokenStoreError(
         { path: this.path, reason: 'io', cause: error },
         `The token file ${this.path} could not be read (${code(error) ?? String(error)}). ` +
@@ -298,12 +312,12 @@ export class FileTokenStore implements TokenStore {
       json = JSON.parse(text);
     } catch {
       // The SyntaxError is not kept: its message can quote a piece of the file, i.e. of a token.
-      throw this.#foreign('it is not valid JSON');
+      return { ok: false, problem: 'it is not valid JSON' };
     }
     const { readTokenFile } = await import('./token-file-format.js');
     const reading = readTokenFile(json);
-    if (!reading.ok) throw this.#foreign(reading.problem);
-    return { text, layout: reading.layout, records: reading.records };
+    if (!reading.ok) return reading;
+    return { ok: true, file: { text, layout: reading.layout, records: reading.records } };
   }
 
   #foreign(problem: string): TokenStoreError {

@@ -68,11 +68,6 @@ export class KeyedMutex {
     });
   }
 
-  /** Whether anyone holds `key` in this process. */
-  isHeld(key: string): boolean {
-    return this.#queues.has(key);
-  }
-
   #unlockOf(key: string): Unlock {
     let done = false;
     return () => {
