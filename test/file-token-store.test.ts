@@ -6,12 +6,14 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
   rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -22,8 +24,10 @@ import {
   TokenStoreUnavailableError,
   UserToken,
 } from '../src/index.js';
-import type { TokenRecord } from '../src/store/token-store.js';
+import { breakLockFile, inspectLockFile } from '../src/store/lock-file.js';
+import type { TokenRecord, TokenStore } from '../src/store/token-store.js';
 import { expectNoSecretsIn, rejectionOf } from './support/fake.js';
+import { describeTokenStoreContract } from './support/store-contract.js';
 
 const record = (generation: number, name = 'token'): TokenRecord => ({
   generation,
@@ -112,6 +116,24 @@ async function freezeHoldingFileLock(child: ChildProcess): Promise<void> {
   }
   throw new Error('the writer was never caught holding the file lock');
 }
+
+/** The lease file of a key, as the README documents it. */
+const leasePathOf = (file: string, key: string): string =>
+  `${realpathSync(file)}.lease-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+
+describeTokenStoreContract(
+  'FileTokenStore',
+  () => new FileTokenStore(join(folder, 'contract.json'), { lockTtlMs: 300 }),
+  {
+    createPeer: (store: TokenStore) => new FileTokenStore((store as FileTokenStore).path, { lockTtlMs: 300 }),
+    // As another process does when the holder stopped renewing its lease for lockTtlMs.
+    lapse: async (store: TokenStore, key: string) => {
+      const lease = leasePathOf((store as FileTokenStore).path, key);
+      const found = await inspectLockFile(lease);
+      if (found === undefined || !(await breakLockFile(lease, found))) throw new Error('no lease to take over');
+    },
+  },
+);
 
 describe('FileTokenStore: the token file', () => {
   it('writes the documented format, with a generation per token, readable only by its owner', async () => {

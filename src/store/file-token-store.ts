@@ -157,6 +157,7 @@ export class FileTokenStore implements TokenStore {
         signal: options.signal,
         protects: this.path,
         timeoutError: (found) => busy(describeHolder(found)),
+        onLost: unlock,
         // Under the file's lock, so that a confirm() cannot fall between the check and the breaking.
         breakAbandoned: (leasePath) =>
           this.#underFileLock(async () => {

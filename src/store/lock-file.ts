@@ -46,6 +46,11 @@ export interface LockFileOptions {
   readonly breakAbandoned?: (path: string, found: FoundLock) => Promise<unknown>;
   /** The file the lock protects, for error messages. */
   readonly protects: string;
+  /**
+   * Called once if the renewal finds the lock taken over (its holder stalled past the lifetime):
+   * a lease then lets the next caller of this process try, instead of blocking it until released.
+   */
+  readonly onLost?: () => void;
 }
 
 /** This process, as lock files name it; read on first use (importing does no I/O). */
@@ -67,20 +72,16 @@ export class HeldLockFile {
   readonly #owner: string;
   readonly #handle: FileHandle;
   readonly #renewal: NodeJS.Timeout;
+  readonly #onLost: (() => void) | undefined;
+  #renewing = false;
   #released = false;
 
-  constructor(path: string, owner: string, handle: FileHandle, ttlMs: number) {
+  constructor(path: string, owner: string, handle: FileHandle, ttlMs: number, onLost?: () => void) {
     this.path = path;
     this.#owner = owner;
     this.#handle = handle;
-    // The handle touches this lock's own inode: if it was taken away meanwhile, nobody else's.
-    this.#renewal = setInterval(
-      () => {
-        const now = new Date();
-        this.#handle.utimes(now, now).catch(() => undefined);
-      },
-      Math.max(1, Math.floor(ttlMs / 3)),
-    );
+    this.#onLost = onLost;
+    this.#renewal = setInterval(() => void this.#renew(), Math.max(1, Math.floor(ttlMs / 3)));
     this.#renewal.unref();
   }
 
@@ -88,6 +89,28 @@ export class HeldLockFile {
   async stillHeld(): Promise<boolean> {
     if (this.#released) return false;
     return (await inspectLockFile(this.path))?.owner?.owner === this.#owner;
+  }
+
+  /**
+   * Touches the lock's own inode through its handle (if it was taken away meanwhile, that touches
+   * nobody else's lock), then, when the holder wants to know, checks that the lock is still there.
+   */
+  async #renew(): Promise<void> {
+    if (this.#renewing || this.#released) return;
+    this.#renewing = true;
+    try {
+      const now = new Date();
+      await this.#handle.utimes(now, now);
+      // After a release, stillHeld() is false too: onLost (an unlock) then does nothing.
+      if (this.#onLost !== undefined && !(await this.stillHeld())) {
+        clearInterval(this.#renewal);
+        this.#onLost();
+      }
+    } catch {
+      // Tried again at the next tick; a lock that is never renewed is taken over, as it should be.
+    } finally {
+      this.#renewing = false;
+    }
   }
 
   /** Removes the lock file if it is still this one. Never rejects. */
@@ -227,7 +250,7 @@ async function tryCreate(path: string, options: LockFileOptions): Promise<HeldLo
     await unlink(path).catch(() => undefined); // ours: nobody else can have replaced it yet
     throw refused(path, options.protects, error);
   }
-  return new HeldLockFile(path, owner.owner, handle, options.ttlMs);
+  return new HeldLockFile(path, owner.owner, handle, options.ttlMs, options.onLost);
 }
 
 function refused(path: string, protects: string, error: unknown, what = 'created'): TokenStoreError {
