@@ -121,19 +121,16 @@ async function freezeHoldingFileLock(child: ChildProcess): Promise<void> {
 const leasePathOf = (file: string, key: string): string =>
   `${realpathSync(file)}.lease-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 
-describeTokenStoreContract(
-  'FileTokenStore',
-  () => new FileTokenStore(join(folder, 'contract.json'), { lockTtlMs: 300 }),
-  {
-    createPeer: (store: TokenStore) => new FileTokenStore((store as FileTokenStore).path, { lockTtlMs: 300 }),
-    // As another process does when the holder stopped renewing its lease for lockTtlMs.
-    lapse: async (store: TokenStore, key: string) => {
-      const lease = leasePathOf((store as FileTokenStore).path, key);
-      const found = await inspectLockFile(lease);
-      if (found === undefined || !(await breakLockFile(lease, found))) throw new Error('no lease to take over');
-    },
+const contractFile = (): string => join(folder, 'contract.json');
+describeTokenStoreContract('FileTokenStore', () => new FileTokenStore(contractFile(), { lockTtlMs: 300 }), {
+  createPeer: () => new FileTokenStore(contractFile(), { lockTtlMs: 300 }),
+  // As another process does when the holder stopped renewing its lease for lockTtlMs.
+  lapse: async (_store: TokenStore, key: string) => {
+    const lease = leasePathOf(contractFile(), key);
+    const found = await inspectLockFile(lease);
+    if (found === undefined || !(await breakLockFile(lease, found))) throw new Error('no lease to take over');
   },
-);
+});
 
 describe('FileTokenStore: the token file', () => {
   it('writes the documented format, with a generation per token, readable only by its owner', async () => {
