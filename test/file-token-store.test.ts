@@ -256,10 +256,28 @@ describe("FileTokenStore: the Python original's user_token.json", () => {
     writeFileSync(path, JSON.stringify(python));
     const store = new FileTokenStore(path);
     expect((await store.writeIfNewer('default', record(1))).written).toBe(true);
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ token: 'token-access-1', refresh: 'token-refresh-1' });
+    const { accessToken, refreshToken, ...fields } = record(1).token.toJSON();
+    // The Python program reads "token" and "refresh" only; the rest rides along under one key.
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({
+      token: accessToken,
+      refresh: refreshToken,
+      'twitchapi-oauth': { generation: 1, ...fields },
+    });
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    // What the layout cannot keep is lost: the generation, the lifetime, the scopes.
-    expect(await store.read('default')).toMatchObject({ generation: 0, token: { expiresIn: 0, scopes: [] } });
+    expect(await store.read('default')).toEqual(record(1));
+    // Stale writers are refused as in this library's layout.
+    expect((await store.writeIfNewer('default', record(1, 'stale'))).written).toBe(false);
+    // When the Python program rewrites the file, its tokens come without the extra key: generation 0.
+    writeFileSync(path, JSON.stringify({ token: 'pyaccess2', refresh: 'pyrefresh2' }));
+    expect(await store.read('default')).toMatchObject({
+      generation: 0,
+      token: { accessToken: 'pyaccess2', expiresIn: 0 },
+    });
+  });
+
+  it('reads damaged extra fields as a token the Python program wrote, not as a corrupt file', async () => {
+    writeFileSync(path, JSON.stringify({ ...python, 'twitchapi-oauth': { generation: 'three' } }));
+    expect(await new FileTokenStore(path).read('default')).toMatchObject({ generation: 0, token: { expiresIn: 0 } });
   });
 
   it('refuses a second key instead of converting the file, and says how to convert it', async () => {

@@ -8,6 +8,9 @@ export const TOKEN_FILE_FORMAT = 'twitchapi-oauth/tokens@1';
 /** The only key a file of the Python original holds. */
 export const PYTHON_FILE_KEY = 'default';
 
+/** The key under which this library keeps a Python-layout file's generation, lifetime and scopes. */
+export const PYTHON_EXTRA_KEY = 'twitchapi-oauth';
+
 /**
  * One token of the file. `generation` was added to layout 1 without changing its name: a reader
  * that predates it ignores the field (zod drops unknown keys) and still reads the token, so going
@@ -32,8 +35,25 @@ const tokenFileSchema = z.object({
   tokens: z.record(z.string(), storedTokenSchema),
 });
 
-/** The Python original's `user_token.json`: `{"token": "…", "refresh": "…"}`. */
-const pythonTokenFileSchema = z.object({ token: z.string().min(1), refresh: z.string().min(1) });
+/** The Python original's `user_token.json`: `{"token": "…", "refresh": "…"}`, and what this library adds. */
+const pythonTokenFileSchema = z.object({
+  token: z.string().min(1),
+  refresh: z.string().min(1),
+  [PYTHON_EXTRA_KEY]: z.unknown().optional(),
+});
+
+/**
+ * What this library keeps next to the two tokens of a Python-layout file, under one extra key:
+ * the Python program reads only `token` and `refresh`, and its next write drops the extra key
+ * with the tokens it replaces, so the extra fields always describe the tokens beside them.
+ */
+const pythonExtraSchema = z.object({
+  generation: z.number().int().nonnegative(),
+  expiresIn: z.number().nonnegative(),
+  scopes: z.array(z.string()),
+  tokenType: z.string(),
+  obtainedAt: z.number(),
+});
 
 /**
  * Which layout a file has: this library's, or the Python original's (one token, no generation,
@@ -66,15 +86,13 @@ export function readTokenFile(json: unknown): TokenFileReading {
   }
   const python = pythonTokenFileSchema.safeParse(json);
   if (python.success) {
-    const token = new UserToken({
-      accessToken: python.data.token,
-      refreshToken: python.data.refresh,
-      expiresIn: 0,
-      scopes: [],
-      tokenType: 'bearer',
-      obtainedAt: 0,
-    });
-    return { ok: true, layout: 'python', records: new Map([[PYTHON_FILE_KEY, { token, generation: 0 }]]) };
+    // Written by the Python program (or its extra fields damaged): generation 0, lifetime unknown.
+    const extra = pythonExtraSchema.safeParse(python.data[PYTHON_EXTRA_KEY]);
+    const { generation, ...fields } = extra.success
+      ? extra.data
+      : { generation: 0, expiresIn: 0, scopes: [], tokenType: 'bearer', obtainedAt: 0 };
+    const token = new UserToken({ accessToken: python.data.token, refreshToken: python.data.refresh, ...fields });
+    return { ok: true, layout: 'python', records: new Map([[PYTHON_FILE_KEY, { token, generation }]]) };
   }
   const [issue] = parsed.error.issues;
   const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
@@ -90,9 +108,14 @@ export function writeTokenFile(records: ReadonlyMap<string, TokenRecord>): strin
 }
 
 /**
- * The file's JSON in the Python original's layout, which the Python program reads: only the two
- * tokens are kept (not the generation, the lifetime or the scopes).
+ * The file's JSON in the Python original's layout, which the Python program reads: its two keys,
+ * plus this library's fields under {@link PYTHON_EXTRA_KEY} (which the Python program ignores).
  */
 export function writePythonTokenFile(record: TokenRecord): string {
-  return JSON.stringify({ token: record.token.accessToken, refresh: record.token.refreshToken });
+  const { accessToken, refreshToken, ...fields } = record.token.toJSON();
+  return JSON.stringify({
+    token: accessToken,
+    refresh: refreshToken,
+    [PYTHON_EXTRA_KEY]: { generation: record.generation, ...fields },
+  });
 }
