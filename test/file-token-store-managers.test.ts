@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import {
   UserAuthenticationStorageHelper,
   type TokenManager,
 } from '../src/index.js';
-import { DEMO_PUBLIC_APP } from '../src/testing/index.js';
+import { DEMO_APP, DEMO_PUBLIC_APP } from '../src/testing/index.js';
 import { useFakeTwitch } from './support/fake.js';
 
 // Token managers of several accounts sharing one token file, with a public client: each refresh
@@ -28,6 +28,41 @@ beforeEach(() => {
 afterEach(async () => {
   await Promise.all(managers.splice(0).map((manager) => manager.stop()));
   rmSync(folder, { recursive: true, force: true });
+});
+
+describe("a token manager on the Python original's user_token.json", () => {
+  const twitch = useFakeTwitch();
+
+  it('refreshes again and again while the file stays readable by the Python program', async () => {
+    const app = { appId: DEMO_APP.clientId, appSecret: DEMO_APP.clientSecret ?? '' };
+    const login = twitch.fake.issueUserToken({ scopes: ['chat:read'] });
+    twitch.fake.identity.expireAccessToken(login.accessToken);
+    writeFileSync(storagePath, JSON.stringify({ token: login.accessToken, refresh: login.refreshToken }));
+    const failures: unknown[] = [];
+    const manager = await new UserAuthenticationStorageHelper(app, ['chat:read'], {
+      storagePath,
+      authBaseUrl: twitch.fake.authBaseUrl,
+      retry: 0,
+      authGenerator: () => Promise.reject(new Error('no login expected')),
+      onRefreshFailure: (error) => failures.push(error),
+    }).bind();
+    managers.push(manager);
+    const refreshes = 5;
+    for (let refresh = 0; refresh < refreshes; refresh++) {
+      const before = await manager.getAccessToken();
+      const after = await manager.refresh(before).catch((error: unknown) => {
+        failures.push(error);
+        return undefined;
+      });
+      expect(after?.accessToken).not.toBe(before);
+      // What the Python program reads is the token in use.
+      const file = JSON.parse(readFileSync(storagePath, 'utf8')) as Record<string, unknown>;
+      expect(file).toMatchObject({ token: after?.accessToken, refresh: after?.refreshToken });
+      expect(file).not.toHaveProperty('format');
+    }
+    expect(failures.map(String)).toEqual([]);
+    expect(twitch.fake.requestsTo('/token')).toHaveLength(refreshes + 1); // and the one bind() needed
+  });
 });
 
 describe('token managers of several accounts on one file (public client)', () => {

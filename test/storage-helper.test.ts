@@ -150,7 +150,10 @@ describe('UserAuthenticationStorageHelper.bind', () => {
     const manager = await bind({ authGenerator });
     expect(authGenerator).not.toHaveBeenCalled();
     expect(await manager.getToken()).toMatchObject({ accessToken: login.accessToken, scopes: ['chat:read'] });
-    expect(JSON.parse(readFileSync(storagePath, 'utf8'))).toMatchObject({ format: 'twitchapi-oauth/tokens@1' });
+    // Still readable by the Python program: its two keys at the top, this library's fields beside them.
+    const file = JSON.parse(readFileSync(storagePath, 'utf8')) as Record<string, unknown>;
+    expect(file).toMatchObject({ token: login.accessToken, refresh: login.refreshToken });
+    expect(file).not.toHaveProperty('format');
   });
 
   it('does not log in because of a network failure: bind() rejects instead', async () => {

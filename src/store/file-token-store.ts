@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { open, readdir, readFile, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TokenStoreError } from '../errors/token-store-error.js';
@@ -136,7 +135,7 @@ export class FileTokenStore implements TokenStore {
    */
   async lock(key: string, options: LockOptions = {}): Promise<TokenLease> {
     const canonical = await this.#canonicalPath();
-    const path = leasePathOf(canonical, key);
+    const path = await leasePathOf(canonical, key);
     const deadline = Date.now() + this.#waitTimeoutMs;
     const busy = (holder: string): TokenStoreUnavailableError =>
       new TokenStoreUnavailableError(
@@ -345,7 +344,7 @@ export class FileTokenStore implements TokenStore {
     const temporary =
       text === undefined
         ? undefined
-        : join(directory, `.${basename(canonical)}.${String(process.pid)}.${randomUUID()}.tmp`);
+        : join(directory, `.${basename(canonical)}.${String(process.pid)}.${crypto.randomUUID()}.tmp`);
     try {
       if (temporary !== undefined && text !== undefined) {
         const file = await open(temporary, 'wx', 0o600);
@@ -435,9 +434,13 @@ interface PendingRewrite {
   readonly key: string;
 }
 
-/** The lease file of `key`: hashed, so that any key makes a valid file name. */
-function leasePathOf(canonical: string, key: string): string {
-  return `${canonical}.lease-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+/**
+ * The lease file of `key`: hashed, so that any key makes a valid file name. (Web Crypto, not
+ * `node:crypto`: importing the package loads no crypto module.)
+ */
+async function leasePathOf(canonical: string, key: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
+  return `${canonical}.lease-${Buffer.from(digest).toString('hex').slice(0, 32)}`;
 }
 
 function checkRecord(record: TokenRecord): void {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { link, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -185,7 +184,7 @@ export function isAbandoned(found: FoundLock, ttlMs: number, now: number): boole
  * same abandoned lock), that one is put back. Resolves whether `found` was removed. @internal
  */
 export async function breakLockFile(path: string, found: FoundLock): Promise<boolean> {
-  const tomb = `${path}.${String(process.pid)}.${randomUUID()}.tomb`;
+  const tomb = `${path}.${String(process.pid)}.${crypto.randomUUID()}.tomb`;
   try {
     await rename(path, tomb);
   } catch (error) {
@@ -236,7 +235,7 @@ async function tryCreate(path: string, options: LockFileOptions): Promise<HeldLo
     throw refused(path, options.protects, error);
   }
   const owner: LockOwner = {
-    owner: randomUUID(),
+    owner: crypto.randomUUID(),
     ...self(),
     since: new Date().toISOString(),
     ttlMs: options.ttlMs,
