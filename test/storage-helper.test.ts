@@ -56,7 +56,15 @@ describe('UserAuthenticationStorageHelper.bind', () => {
   ): Promise<void> {
     await new FileTokenStore(storagePath).set(
       'default',
-      new UserToken({ ...token, expiresIn: 14_124, scopes, tokenType: 'bearer', obtainedAt: Date.now() }),
+      new UserToken({
+        // Named, not spread: a UserToken keeps its secrets out of a spread.
+        accessToken: token.accessToken,
+        refreshToken: token.refreshToken,
+        expiresIn: 14_124,
+        scopes,
+        tokenType: 'bearer',
+        obtainedAt: Date.now(),
+      }),
     );
   }
 

@@ -119,6 +119,16 @@ describe('UserToken', () => {
     expect(token.toJSON()).toEqual(fields);
   });
 
+  it('refuses fields without their secrets, e.g. from a spread, instead of making a token with none', () => {
+    const token = new UserToken(fields);
+    const spread = { ...(token as object) } as typeof fields;
+    expect(() => new UserToken({ ...spread, expiresIn: 60 })).toThrow(
+      /"accessToken" must be a non-empty string.*toJSON\(\)/,
+    );
+    expect(() => new UserToken({ ...token.toJSON(), refreshToken: '' })).toThrow(/"refreshToken"/);
+    expect(new UserToken({ ...token.toJSON(), expiresIn: 60 }).accessToken).toBe(fields.accessToken);
+  });
+
   it('clamps an absurd lifetime, so that its expiry is always a valid date', () => {
     for (const expiresIn of [1e13, 1e308, Infinity]) {
       const token = new UserToken({ ...fields, expiresIn });

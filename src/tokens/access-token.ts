@@ -42,7 +42,7 @@ export class AccessToken implements AccessTokenJSON {
    * clamped into it, so that `expiresAt` is always a valid date.
    */
   constructor(fields: AccessTokenJSON) {
-    this.#accessToken = fields.accessToken;
+    this.#accessToken = requireSecret(fields, 'accessToken');
     this.expiresIn = clampExpiresIn(fields.expiresIn);
     this.scopes = Object.freeze([...fields.scopes]);
     this.tokenType = fields.tokenType;
@@ -98,6 +98,22 @@ export class AccessToken implements AccessTokenJSON {
   static fromJSON(json: unknown): AccessToken {
     return new AccessToken(readAccessTokenFields(json));
   }
+}
+
+/**
+ * A secret field of the constructor's argument, which must be a non-empty string. A common way to
+ * lose it is `{ ...token }`: a spread does not copy a token's secrets, so the message says so.
+ * @internal
+ */
+export function requireSecret(fields: object, name: 'accessToken' | 'refreshToken'): string {
+  const value: unknown = (fields as Record<string, unknown>)[name];
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(
+      `A token's "${name}" must be a non-empty string; it is ${value === '' ? 'empty' : typeof value}. ` +
+        `A spread ({ ...token }) does not copy a token's secrets: build new fields from token.toJSON().`,
+    );
+  }
+  return value;
 }
 
 /**

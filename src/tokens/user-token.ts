@@ -1,4 +1,10 @@
-import { AccessToken, readAccessTokenFields, requireField, type AccessTokenJSON } from './access-token.js';
+import {
+  AccessToken,
+  readAccessTokenFields,
+  requireField,
+  requireSecret,
+  type AccessTokenJSON,
+} from './access-token.js';
 
 /** The plain fields of a {@link UserToken}, as `JSON.stringify` writes them. */
 export interface UserTokenJSON extends AccessTokenJSON {
@@ -25,7 +31,7 @@ export class UserToken extends AccessToken implements UserTokenJSON, Iterable<st
 
   constructor(fields: UserTokenJSON) {
     super(fields);
-    this.#refreshToken = fields.refreshToken;
+    this.#refreshToken = requireSecret(fields, 'refreshToken');
   }
 
   /** Spend it once: public clients' refresh tokens work only once; always keep the newest. */
