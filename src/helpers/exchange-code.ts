@@ -1,6 +1,6 @@
 import type { HttpOptions } from '../http/options.js';
 import type { UserToken } from '../tokens/user-token.js';
-import { requireText } from './require-text.js';
+import { requireLine, requireText } from './require-text.js';
 import { requestUserToken } from './token-endpoint.js';
 
 /**
@@ -30,7 +30,7 @@ export async function exchangeCode(
       client_secret: requireText(appSecret, 'appSecret'),
       code: requireText(code, 'code'),
       grant_type: 'authorization_code',
-      redirect_uri: requireText(redirectUri, 'redirectUri'),
+      redirect_uri: requireLine(redirectUri, 'redirectUri'),
     },
     options,
   );
