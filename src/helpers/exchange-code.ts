@@ -14,6 +14,7 @@ import { requestUserToken } from './token-endpoint.js';
  * @param redirectUri - The same redirect URI the authorize URL carried, exactly.
  * @throws {@link CodeExchangeError} when Twitch refuses the code (expired, used, other redirect URI, public client).
  * @throws {@link UnauthorizedError} when Twitch refuses the app's credentials.
+ * @throws {@link UnexpectedResponseError} when the answer cannot be used (e.g. a token with characters no Twitch token has).
  * @throws {@link TwitchNetworkError}, {@link TwitchBackendError}, {@link TwitchRateLimitError} when retries ran out.
  */
 export async function exchangeCode(

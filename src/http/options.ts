@@ -36,9 +36,13 @@ export interface ResponseLike {
     /** A header's value, or `null`. */
     get(name: string): string | null;
   };
-  /** The body as a stream, read when its size is not declared. */
+  /**
+   * The body as a stream: read with a bound on its decoded size (1 MiB), cancelled when the
+   * attempt is given up, and not read at all when `Content-Encoding` names a coding other than
+   * identity.
+   */
   readonly body: ReadableStream<Uint8Array> | null;
-  /** The whole body, read when its size is declared and small. */
+  /** Not read by this library (it reads `body`, bounded); part of the shape so that a Fetch API `Response` fits. */
   text(): Promise<string>;
 }
 
