@@ -89,6 +89,7 @@ export { TwitchBackendError, type TwitchBackendErrorDetails } from './errors/twi
 export { TwitchRateLimitError, type TwitchRateLimitErrorDetails } from './errors/twitch-rate-limit-error.js';
 export { TwitchNetworkError, type TwitchNetworkErrorDetails } from './errors/twitch-network-error.js';
 export { UnexpectedResponseError, type UnexpectedResponseErrorDetails } from './errors/unexpected-response-error.js';
+export { EndpointNotFoundError, type EndpointNotFoundErrorDetails } from './errors/endpoint-not-found-error.js';
 export { AuthorizationError, type AuthorizationErrorDetails } from './errors/authorization-error.js';
 export { StateMismatchError, type StateMismatchReason } from './errors/state-mismatch-error.js';
 export { AuthorizationDeniedError } from './errors/authorization-denied-error.js';

@@ -55,7 +55,15 @@ describe('UserAuthenticationStorageHelper.bind', () => {
     scopes = ['chat:read'],
   ): Promise<void> {
     await new FileTokenStore(storagePath).writeIfNewer('default', {
-      token: new UserToken({ ...token, expiresIn: 14_124, scopes, tokenType: 'bearer', obtainedAt: Date.now() }),
+      token: new UserToken({
+        // Named, not spread: a UserToken keeps its secrets out of a spread.
+        accessToken: token.accessToken,
+        refreshToken: token.refreshToken,
+        expiresIn: 14_124,
+        scopes,
+        tokenType: 'bearer',
+        obtainedAt: Date.now(),
+      }),
       generation: 1,
     });
   }
