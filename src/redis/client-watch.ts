@@ -31,8 +31,12 @@ export class ClientWatch {
     this.#wakeAll();
   };
   readonly #onError = (error: unknown): void => {
-    this.#lastFailure = readFailure(error);
-    if (isConfigFailure(this.#lastFailure)) this.#wakeAll();
+    const failure = readFailure(error);
+    // A configuration failure stays the reason until the next ready: the generic errors that
+    // follow it (a cluster's "Failed to refresh slots cache.") say less.
+    if (this.#lastFailure !== undefined && isConfigFailure(this.#lastFailure) && !isConfigFailure(failure)) return;
+    this.#lastFailure = failure;
+    if (isConfigFailure(failure)) this.#wakeAll();
   };
   readonly #onEnd = (): void => {
     this.#wakeAll();

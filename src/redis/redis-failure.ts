@@ -73,6 +73,13 @@ function safeCause(failure: RedisFailure): Error {
   return cause;
 }
 
+/**
+ * The commands the store's Redis user needs: the connection's (HELLO, AUTH, CLIENT SETNAME…),
+ * ioredis's ready check (INFO), the store's own and those its scripts run. @internal
+ */
+export const ACL_COMMANDS =
+  '+@connection +info +eval +get +set +hget +hmget +hset +pexpire +del +publish +scan +psubscribe +punsubscribe +wait';
+
 /** Where the store's Redis settings are explained, for messages. */
 const SEE_README = 'See the README section "RedisTokenStore: Redis set-ups".';
 
@@ -101,8 +108,8 @@ export function storeErrorOf(
         { path: context.path, reason: 'config', cause },
         `Redis's ACL refused the store while ${context.what} (${said}). The store's Redis user needs the keys ` +
           `~${context.prefix}*, the channels &${context.prefix}* and the commands listed under "ACL permissions", ` +
-          `e.g. ACL SETUSER <user> ~${context.prefix}* &${context.prefix}* +@connection +info +eval +set +hmget ` +
-          `+del +scan +psubscribe +punsubscribe +wait (+cluster|slots on a cluster). ${SEE_README}`,
+          `e.g. ACL SETUSER <user> ~${context.prefix}* &${context.prefix}* ${ACL_COMMANDS} (and +cluster|slots ` +
+          `+cluster|info on a cluster). ${SEE_README}`,
       );
     case 'tls':
       return new TokenStoreError(

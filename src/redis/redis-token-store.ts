@@ -162,7 +162,8 @@ export class RedisTokenStore implements TokenStore {
     signal?.throwIfAborted();
     const deadline = Date.now() + this.#settings.waitTimeoutMs;
     // Listening before the first attempt: a release right after a failed attempt must wake this one.
-    if (this.#watch.ready) {
+    await this.#whenUsable({ what: `taking the refresh lock ${names.lock}`, path: names.lock });
+    {
       const refused = await this.#wakeUps.listen(this.#settings.commandTimeoutMs);
       if (refused !== undefined) {
         throw storeErrorOf(refused, {
@@ -197,7 +198,7 @@ export class RedisTokenStore implements TokenStore {
   async *keys(): AsyncIterable<string> {
     const pattern = this.#names.recordPattern;
     const what = `listing the keys ${pattern}`;
-    await this.#command({ what, path: pattern }, () => Promise.resolve());
+    await this.#whenUsable({ what, path: pattern });
     const nodes: readonly Redis[] = this.#client.isCluster
       ? (this.#client as Cluster).nodes('master')
       : [this.#client as Redis];
@@ -267,12 +268,7 @@ export class RedisTokenStore implements TokenStore {
    * into one of the store's errors, without a trace of the command's arguments.
    */
   async #command<T>(context: CommandContext, run: () => Promise<T>): Promise<T> {
-    const notUsable = await this.#watch.usable(this.#settings.connectTimeoutMs);
-    if (notUsable !== undefined) {
-      const error = this.#notUsableError(notUsable, context);
-      this.#setAvailable(false, error);
-      throw error;
-    }
+    await this.#whenUsable(context);
     const timeoutMs = context.timeoutMs ?? this.#settings.commandTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -295,6 +291,16 @@ export class RedisTokenStore implements TokenStore {
       throw this.#failureError(error, context);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** Waits for the client's first ready (up to `connectTimeoutMs`); after that, fails at once while it is down. */
+  async #whenUsable(context: CommandContext): Promise<void> {
+    const notUsable = await this.#watch.usable(this.#settings.connectTimeoutMs);
+    if (notUsable !== undefined) {
+      const error = this.#notUsableError(notUsable, context);
+      this.#setAvailable(false, error);
+      throw error;
     }
   }
 
