@@ -530,6 +530,29 @@ suite('RedisTokenStore on a standalone redis-server', () => {
       expect(() => new RedisTokenStore({ redis: client, lockTTLMs: 1 } as never)).toThrow(/lockTTLMs.*lockTtlMs/);
     });
 
+    it('works with the client options that change reply shapes (stringNumbers, RESP2)', async () => {
+      for (const clientOptions of [{ stringNumbers: true }, { protocol: 2 as const }]) {
+        const shaped = new Redis(redis.url, clientOptions);
+        onTestFinished(() => {
+          shaped.disconnect();
+        });
+        const tokens = store({ redis: shaped, ...NO_POLLING });
+        const name = `${key}-${Object.keys(clientOptions).join()}`;
+        expect((await tokens.writeIfNewer(name, recordAt(2))).written).toBe(true);
+        expect(await tokens.writeIfNewer(name, recordAt(1))).toMatchObject({
+          written: false,
+          current: { generation: 2 },
+        });
+        const held = await store(NO_POLLING).lock(name);
+        const waiting = tokens.lock(name);
+        await sleep(50);
+        await held.release();
+        const lease = await settlesOrFails(waiting, 'the wake-up was lost');
+        expect(await lease.confirm(2)).toBe(true);
+        await lease.release();
+      }
+    });
+
     it('refuses an ioredis client with its own keyPrefix; a duplicate without it works, wake-ups included', async () => {
       const prefixed = client.duplicate({ keyPrefix: 'app:' });
       onTestFinished(() => {

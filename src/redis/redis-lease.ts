@@ -71,8 +71,9 @@ export class RedisLease implements TokenLease {
       throw error;
     }
     if (!this.held) return false; // a renewal found it gone meanwhile
-    if (answer === 0) this.#lose();
-    return answer === 1;
+    // A number, or its string with ioredis's stringNumbers option.
+    if (Number(answer) === 0) this.#lose();
+    return Number(answer) === 1;
   }
 
   /** Gives the lock up if it is still this lease's, and wakes the waiters. Never rejects. */
@@ -89,7 +90,7 @@ export class RedisLease implements TokenLease {
     const answer = await this.#scripts
       .run(RENEW, [this.#names.lock], [this.#owner, String(this.#ttlMs)], `renewing ${this.#names.lock}`)
       .catch(() => 0);
-    if (answer !== 1) this.#lose();
+    if (Number(answer) !== 1) this.#lose();
   }
 
   #lose(): void {

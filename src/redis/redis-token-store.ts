@@ -344,15 +344,18 @@ export class RedisTokenStore implements TokenStore {
   }
 
   #outcomeOf(recordName: string, record: TokenRecord, answer: unknown): WriteOutcome {
-    if (!Array.isArray(answer) || answer[0] === -1) {
+    // Numbers, or their strings with ioredis's stringNumbers option.
+    const status = Array.isArray(answer) ? Number(answer[0]) : Number.NaN;
+    if (status !== 0 && status !== 1) {
       throw corrupt(
         recordName,
         `The Redis key ${recordName} is not a token record of twitchapi-oauth (a hash with a whole-number ` +
           'generation and a value). Delete the key (the user then logs in again), or give the store another keyPrefix.',
       );
     }
-    if (answer[0] === 1) return { written: true, current: record };
-    const current = this.#decodeRecord(recordName, toText(answer[1]), toText(answer[2]));
+    if (status === 1) return { written: true, current: record };
+    const [, generation, value] = answer as unknown[];
+    const current = this.#decodeRecord(recordName, toText(generation), toText(value));
     // The same record is already there: written before (say, by an attempt whose answer was lost).
     if (current.generation === record.generation && sameToken(current.token, record.token)) {
       return { written: true, current: record };

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 
 // Real servers for the Redis tests: standalone redis-server (with or without persistence), a
 // 3-master Redis Cluster on loopback ports, and one master + one replica + one Sentinel. Each is
@@ -360,7 +360,7 @@ export interface TestSentinelGroup {
   readonly replica: TestRedis;
   readonly sentinelPort: number;
   /** Options for `new Redis(...)` through the Sentinel. */
-  readonly clientOptions: RedisOptions;
+  readonly clientOptions: { readonly sentinels: { host: string; port: number }[]; readonly name: string };
   /** The port Sentinel names as the master now. */
   currentMasterPort(): Promise<number>;
   /** Waits until Sentinel names another master than `port` (a failover ended). */
