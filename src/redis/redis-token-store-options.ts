@@ -7,7 +7,7 @@ export interface ReplicaAcknowledgement {
   /** How many replicas must have the write (Redis `WAIT numreplicas`); at least 1. */
   readonly count: number;
   /** How long to wait for them (Redis `WAIT timeout`), in ms; at least 1. Default: `1_000`. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 /** Options of `RedisTokenStore`; all but `redis` have a default. */
@@ -25,44 +25,44 @@ export interface RedisTokenStoreOptions {
    * `<prefix>{<key>}:lock`; channel `<prefix>{<key>}:events` (the braces are Redis Cluster's hash
    * tag: one token, one slot). Default: `'twitchapi-oauth:'`.
    */
-  readonly keyPrefix?: string;
+  readonly keyPrefix?: string | undefined;
   /**
    * Encrypts tokens at rest with AES-256-GCM: 32 bytes, or their base64. Keep it out of Redis (an
    * environment variable, a secret manager). With a key, a stored value that is not its ciphertext
    * for that record (plaintext, another key's, another record's) is refused. Default: none (tokens
    * stored as JSON).
    */
-  readonly encryptionKey?: Uint8Array | string;
+  readonly encryptionKey?: Uint8Array | string | undefined;
   /**
    * How long the refresh lock lasts without renewal: the longest a process that died while
    * refreshing holds the others up, and the longest a holder may stall (event loop, GC, a paused
    * VM) between its last check and Twitch receiving its refresh request. Its owner renews it every
    * third of this, so a stall of up to two thirds of it never loses the lock. Default: `30_000`.
    */
-  readonly lockTtlMs?: number;
+  readonly lockTtlMs?: number | undefined;
   /** How long `lock()` waits for another process's refresh before giving up (transiently). Default: `60_000`. */
-  readonly waitTimeoutMs?: number;
+  readonly waitTimeoutMs?: number | undefined;
   /** How often a waiting process tries the lock when no pub/sub message wakes it. Default: `500`. */
-  readonly pollIntervalMs?: number;
+  readonly pollIntervalMs?: number | undefined;
   /**
    * How long one Redis command may take before Redis counts as unavailable, and the longest a
    * `lock()` waits for the pub/sub subscription before relying on polling. Default: `2_000`.
    */
-  readonly commandTimeoutMs?: number;
+  readonly commandTimeoutMs?: number | undefined;
   /**
    * How long commands issued before the client's first `ready` wait for it. Once it has been ready,
    * an outage fails every call at once instead. Default: `10_000`.
    */
-  readonly connectTimeoutMs?: number;
+  readonly connectTimeoutMs?: number | undefined;
   /**
    * After each token write, wait for this many replicas to acknowledge it (`WAIT`). A write not
    * acknowledged in time fails with a transient `TokenStoreUnavailableError`: the token stays
    * unsaved in the process and is written again, never reported stored. For Sentinel and replica
    * set-ups; see the README. Default: none (the master's answer is enough).
    */
-  readonly replicas?: ReplicaAcknowledgement;
+  readonly replicas?: ReplicaAcknowledgement | undefined;
   /** Told when Redis stops answering (`false`, with the error) and when it answers again (`true`). */
-  readonly onAvailabilityChange?: (available: boolean, error?: unknown) => void;
+  readonly onAvailabilityChange?: ((available: boolean, error?: unknown) => void) | undefined;
 }
 
 /** The options, checked and with their defaults. @internal */
