@@ -59,7 +59,7 @@ async function holdNextRefresh(context: FaultContext, ms: number): Promise<void>
 
 /** The worker that takes the lock next is held right there (before anything is sent); returns it. */
 async function holdNextLockHolder(context: FaultContext): Promise<FaultContext['workers'][number]> {
-  const holder = context.firstTo('locked');
+  const holder = context.firstTo('held');
   await Promise.all(context.workers.map((worker) => worker.call('hold-next-lock')));
   const held = await holder;
   await Promise.all(context.workers.filter((worker) => worker !== held).map((worker) => worker.call('go')));

@@ -468,9 +468,79 @@ suite('RedisTokenStore on a standalone redis-server', () => {
       expect(tokens.available).toBe(false);
       await own.start();
       await new Promise((resolve) => ownClient.once('ready', resolve));
-      expect((await tokens.read(key))?.generation).toBe(1);
+      // The write that failed while Redis was down is retried by the store itself once it is back.
+      for (let tries = 0; tries < 100 && (await tokens.read(key))?.generation !== 2; tries++) await sleep(50);
+      expect((await tokens.read(key))?.generation).toBe(2);
       expect(tokens.available).toBe(true);
       expect(changes).toEqual([false, true]);
+    });
+  });
+
+  describe('what only this process knows survives Redis', () => {
+    async function ownServer(persistence: 'none' | 'aof'): Promise<{ server: TestRedis; client: Redis }> {
+      const server = await startRedis({ persistence });
+      onTestFinished(() => server.destroy());
+      const ownClient = new Redis(server.url, { retryStrategy: () => 50, maxRetriesPerRequest: 1 });
+      ownClient.on('error', () => undefined);
+      onTestFinished(() => {
+        ownClient.disconnect();
+      });
+      await new Promise((resolve) => ownClient.once('ready', resolve));
+      return { server, client: ownClient };
+    }
+
+    async function generationOf(tokens: RedisTokenStore, name: string, expected: number): Promise<number | undefined> {
+      for (let tries = 0; tries < 100; tries++) {
+        const generation = (await tokens.read(name).catch(() => undefined))?.generation;
+        if (generation === expected) return generation;
+        await sleep(50);
+      }
+      return (await tokens.read(name))?.generation;
+    }
+
+    it('retries a write Redis refused (OOM) until it lands', async () => {
+      const { server, client: ownClient } = await ownServer('none');
+      const tokens = store({ redis: ownClient });
+      const ownAdmin = await server.admin();
+      await tokens.writeIfNewer(key, recordAt(1));
+      await ownAdmin.config('SET', 'maxmemory', '1');
+      await expect(tokens.writeIfNewer(key, recordAt(2))).rejects.toBeInstanceOf(TokenStoreUnavailableError);
+      await ownAdmin.config('SET', 'maxmemory', '0');
+      expect(await generationOf(store({ redis: ownAdmin }), key, 2)).toBe(2);
+    });
+
+    it('keeps the lock after release() until a refreshed token whose write failed is stored: the next holder reads it', async () => {
+      const { server, client: ownClient } = await ownServer('none');
+      const holder = store({ redis: ownClient, ...NO_POLLING });
+      const next = store({ redis: await server.admin(), ...NO_POLLING });
+      const ownAdmin = await server.admin();
+      await holder.writeIfNewer(key, recordAt(1));
+      const lease = await holder.lock(key);
+      expect(await lease.confirm(1)).toBe(true);
+      // The refresh token of generation 1 is spent; the new token's write is refused.
+      await ownAdmin.config('SET', 'maxmemory', '1');
+      await expect(holder.writeIfNewer(key, recordAt(2))).rejects.toBeInstanceOf(TokenStoreUnavailableError);
+      await lease.release(); // resolves at once…
+      await ownAdmin.config('SET', 'maxmemory', '0');
+      // …but the next holder gets the lock only once generation 2 is stored, and reads it.
+      const nextLease = await settlesOrFails(next.lock(key), 'the lock was never handed over');
+      expect((await next.read(key))?.generation).toBe(2);
+      expect(await nextLease.confirm(2)).toBe(true);
+      await nextLease.release();
+    });
+
+    it('restores its newest records after Redis came back without them (restart without persistence)', async () => {
+      const { server, client: ownClient } = await ownServer('none');
+      const tokens = store({ redis: ownClient });
+      await tokens.writeIfNewer(key, recordAt(5));
+      await tokens.writeIfNewer(`${key}-gone`, recordAt(3));
+      await tokens.delete(`${key}-gone`); // deleted on purpose: not restored
+      await server.stop();
+      await server.start();
+      const ownAdmin = await server.admin();
+      const view = store({ redis: ownAdmin });
+      expect(await generationOf(view, key, 5)).toBe(5);
+      expect(await view.read(`${key}-gone`)).toBeUndefined();
     });
   });
 

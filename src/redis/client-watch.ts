@@ -26,10 +26,13 @@ export class ClientWatch {
   /** Callers waiting for the first ready, or for a configuration failure. */
   readonly #waiters = new Set<() => void>();
   readonly #onReady = (): void => {
+    const reconnected = this.#everReady;
     this.#everReady = true;
     this.#lastFailure = undefined;
     this.#wakeAll();
+    if (reconnected) this.#onReconnect();
   };
+  readonly #onReconnect: () => void;
   readonly #onError = (error: unknown): void => {
     const failure = readFailure(error);
     // A configuration failure stays the reason until the next ready: the generic errors that
@@ -42,8 +45,10 @@ export class ClientWatch {
     this.#wakeAll();
   };
 
-  constructor(client: RedisClient) {
+  /** @param onReconnect - Called when the client is ready again after having been ready. */
+  constructor(client: RedisClient, onReconnect: () => void = () => undefined) {
     this.#client = client;
+    this.#onReconnect = onReconnect;
     this.#everReady = client.status === 'ready';
     client.on('ready', this.#onReady);
     // A cluster reports its nodes' connection failures as 'node error'.

@@ -7,7 +7,8 @@ import { UserToken } from '../tokens/user-token.js';
 import { ClientWatch, type NotUsable, type RedisClient } from './client-watch.js';
 import { KeyNames, type TokenKeyNames } from './key-names.js';
 import { readFailure, storeErrorOf } from './redis-failure.js';
-import { RedisLease, type LeaseScripts } from './redis-lease.js';
+import { RecordKeeper } from './record-keeper.js';
+import { RedisLease, type LeaseHost } from './redis-lease.js';
 import {
   readRedisStoreOptions,
   type RedisStoreSettings,
@@ -61,7 +62,8 @@ export class RedisTokenStore implements TokenStore {
   readonly #names: KeyNames;
   readonly #watch: ClientWatch;
   readonly #wakeUps: WakeUps;
-  readonly #scripts: LeaseScripts;
+  readonly #leaseHost: LeaseHost;
+  readonly #keeper: RecordKeeper;
   #available = true;
 
   /** @throws TypeError when an option is missing, unknown or out of range. */
@@ -69,14 +71,22 @@ export class RedisTokenStore implements TokenStore {
     this.#settings = readRedisStoreOptions(options);
     this.#client = this.#settings.redis;
     this.#names = new KeyNames(this.#settings.keyPrefix);
-    this.#watch = new ClientWatch(this.#client);
+    this.#keeper = new RecordKeeper(
+      (key, record) => this.writeIfNewer(key, record),
+      Math.min(this.#settings.pollIntervalMs, 1000),
+    );
+    this.#watch = new ClientWatch(this.#client, () => {
+      void this.#keeper.restoreAll();
+    });
     this.#wakeUps = new WakeUps(this.#client, this.#names.channelPattern, (channel) =>
       this.#names.isEventsChannel(channel),
     );
-    this.#scripts = {
+    this.#leaseHost = {
       run: (script, keys, args, what) =>
         this.#command({ what, path: keys[0] ?? '' }, () => this.#client.eval(script, keys.length, ...keys, ...args)),
       tryRun: (script, keys, args) => this.#tryScript(script, keys, args),
+      whenStored: (key, timeoutMs) => this.#keeper.whenStored(key, timeoutMs),
+      hasPendingWrite: (key) => this.#keeper.hasPending(key),
     };
   }
 
@@ -92,7 +102,9 @@ export class RedisTokenStore implements TokenStore {
       this.#client.hmget(names.record, 'generation', 'value'),
     );
     if ((generation ?? null) === null && (value ?? null) === null) return undefined;
-    return this.#decodeRecord(names.record, generation ?? null, value ?? null);
+    const record = this.#decodeRecord(names.record, generation ?? null, value ?? null);
+    this.#keeper.seen(key, record);
+    return record;
   }
 
   /**
@@ -104,7 +116,22 @@ export class RedisTokenStore implements TokenStore {
    */
   async writeIfNewer(key: string, record: TokenRecord): Promise<WriteOutcome> {
     const names = this.#names.of(key);
-    const { token, generation } = checkRecord(record);
+    const checked = checkRecord(record);
+    try {
+      const outcome = await this.#writeRecord(names, record, checked);
+      this.#keeper.stored(key, outcome);
+      return outcome;
+    } catch (error) {
+      this.#keeper.failed(key, record, error instanceof TokenStoreUnavailableError);
+      throw error;
+    }
+  }
+
+  async #writeRecord(
+    names: TokenKeyNames,
+    record: TokenRecord,
+    { token, generation }: { token: UserToken; generation: number },
+  ): Promise<WriteOutcome> {
     const value = this.#encode(names.record, token, generation);
     const replicas = this.#settings.replicas;
     const args = [String(generation), value, replicas === undefined ? '0' : '1'];
@@ -177,8 +204,16 @@ export class RedisTokenStore implements TokenStore {
       signal?.throwIfAborted();
       const seen = this.#wakeUps.seen(names.events);
       const owner = randomUUID();
-      if (await this.#acquire(names, owner))
-        return new RedisLease(this.#scripts, names, owner, this.#settings.lockTtlMs);
+      if (await this.#acquire(names, owner)) {
+        return new RedisLease(
+          this.#leaseHost,
+          key,
+          names,
+          owner,
+          this.#settings.lockTtlMs,
+          this.#settings.waitTimeoutMs,
+        );
+      }
       if (Date.now() >= deadline) {
         throw new TokenStoreUnavailableError(
           `Another process held the refresh lock ${names.lock} for over ${String(this.#settings.waitTimeoutMs)} ms; ` +
@@ -223,6 +258,7 @@ export class RedisTokenStore implements TokenStore {
   /** Removes the record under `key` (not a lock someone may hold). */
   async delete(key: string): Promise<void> {
     const names = this.#names.of(key);
+    this.#keeper.forget(key);
     await this.#command({ what: `deleting ${names.record}`, path: names.record }, () => this.#client.del(names.record));
   }
 
@@ -231,6 +267,7 @@ export class RedisTokenStore implements TokenStore {
    * itself is the caller's to close). Calls after it still work, waiting for locks by polling.
    */
   async close(): Promise<void> {
+    this.#keeper.close();
     this.#watch.dispose();
     await this.#wakeUps.close();
   }

@@ -155,7 +155,7 @@ export interface FaultContext {
   /** Waits for the next refresh request at the fake after this call. */
   nextRefreshRequest(timeoutMs?: number): Promise<void>;
   /** The worker that sent `event` first after this call. */
-  firstTo(event: 'locked' | 'confirmed', timeoutMs?: number): Promise<FaultWorker>;
+  firstTo(event: 'held' | 'confirmed', timeoutMs?: number): Promise<FaultWorker>;
   /** Notes for the table. */
   note(text: string): void;
   /** Marks the run as the unavoidable loss: the revival is checked instead of the absence of loss. */
