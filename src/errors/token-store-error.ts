@@ -13,12 +13,14 @@ export class TokenStoreError extends TwitchAPIError {
   /**
    * `corrupt`: the file holds something that is not a token file (moving it aside and logging in
    * again is the cure); `io`: the file system refused (permissions, a missing directory, a full
-   * disk), and the file itself may be fine.
+   * disk), and the file itself may be fine; `config`: the store is set up wrong and no retry can
+   * help (Redis refused the password, a command or key by its ACL, or its TLS certificate): the
+   * message says what to fix.
    */
-  readonly reason: 'corrupt' | 'io';
+  readonly reason: 'corrupt' | 'io' | 'config';
 
   constructor(
-    details: { readonly path: string; readonly reason: 'corrupt' | 'io'; readonly cause?: unknown },
+    details: { readonly path: string; readonly reason: 'corrupt' | 'io' | 'config'; readonly cause?: unknown },
     message: string,
   ) {
     super(message, { cause: details.cause });

@@ -1,35 +1,63 @@
-// Lua scripts run atomically by Redis: each is one step no other client can interleave with.
+// Lua scripts run atomically by Redis: each is one step no other client can interleave with. Every
+// script touches the keys of one token only, which share a hash tag, so each runs on one cluster node.
 
 /**
- * Writes the token only if its version is still the one read under the lock, then bumps the
- * version. A process whose lock lapsed (it was paused, say) finds the version moved on and cannot
- * overwrite the newer token. Waiters are told at the release, not here: woken now they would find
- * the lock still held. ARGV[1] = expected version ('' for none), ARGV[2] = the value. Returns the
- * new version, or -1 when refused.
+ * Stores a token record only over an older generation or nothing: the lineage lives in the record,
+ * so a writer that stalled cannot roll a token back, and one holding a newer token than a store
+ * that lost data restores it.
+ *
+ * KEYS[1] = the record (a hash: `generation`, `value`). ARGV[1] = the generation, ARGV[2] = the
+ * value, ARGV[3] = `'1'` to write an equal generation's field again so that it is propagated (and
+ * a following `WAIT` covers it; the write it repeats may never have reached a replica).
+ * Returns `{1}` when written, `{0, generation, value}` when not (the stored record), `{-1}` when
+ * the stored record is not one of this store's.
  */
-export const COMPARE_AND_SET = `
-local current = redis.call('GET', KEYS[2])
-if (current or '') ~= ARGV[1] then return -1 end
-redis.call('SET', KEYS[1], ARGV[2])
-return redis.call('INCR', KEYS[2])`;
+export const WRITE_IF_NEWER = `
+local stored = redis.call('HMGET', KEYS[1], 'generation', 'value')
+if stored[1] or stored[2] then
+  local current = tonumber(stored[1])
+  if not current or not stored[2] then return {-1} end
+  local given = tonumber(ARGV[1])
+  if current >= given then
+    if current == given and ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'generation', stored[1]) end
+    return {0, stored[1], stored[2]}
+  end
+end
+redis.call('HSET', KEYS[1], 'generation', ARGV[1], 'value', ARGV[2])
+return {1}`;
 
-/** Writes the token whatever the version (`set()`), bumps the version, tells the waiters. */
-export const FORCE_SET = `
-redis.call('SET', KEYS[1], ARGV[1])
-local version = redis.call('INCR', KEYS[2])
-redis.call('PUBLISH', KEYS[3], 'stored')
-return version`;
+/**
+ * The check right before a refresh token is spent: this lease still holds the lock AND the stored
+ * generation is the one about to be spent (ARGV[2], `''` for none stored). On success the lock is
+ * extended to a full lifetime (ARGV[3] ms), so the request that follows has all of it.
+ *
+ * KEYS[1] = the lock, KEYS[2] = the record; ARGV[1] = the lease's owner token.
+ * Returns 1 (go), 0 (the lock is not this lease's any more), -1 (the stored generation differs).
+ */
+export const CONFIRM = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local stored = redis.call('HGET', KEYS[2], 'generation')
+if ARGV[2] == '' then
+  if stored then return -1 end
+elseif not stored or tonumber(stored) ~= tonumber(ARGV[2]) then
+  return -1
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
 
-/** Releases the lock if this process still owns it (compare-and-delete), and tells the waiters. */
+/** Extends the lock if this lease still owns it. KEYS[1] = the lock; ARGV[1] = owner, ARGV[2] = ms. */
+export const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+/**
+ * Releases the lock if this lease still owns it (compare-and-delete) and tells the waiters.
+ * KEYS[1] = the lock; ARGV[1] = owner, ARGV[2] = the token's events channel.
+ */
 export const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', KEYS[2], 'released')
+  redis.call('PUBLISH', ARGV[2], 'released')
   return 1
 end
-return 0`;
-
-/** Extends the lock if this process still owns it. ARGV[2] = the new time to live in ms. */
-export const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;

@@ -25,8 +25,9 @@ export function readKey(key: Uint8Array | string): Buffer {
 }
 
 /**
- * Encrypts with AES-256-GCM: a fresh 96-bit IV per value, and `context` (the Redis key) as
- * associated data, so that a value copied to another key does not decrypt.
+ * Encrypts with AES-256-GCM: a fresh 96-bit IV per value, and `context` (the Redis key and the
+ * record's generation) as associated data, so that a value copied to another key, or put back
+ * under a higher generation than it was written with, does not decrypt.
  */
 export function encrypt(plaintext: string, key: Buffer, context: string): string {
   const iv = randomBytes(12);

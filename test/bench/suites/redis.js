@@ -10,7 +10,7 @@
 import { runChild, startWorker } from '../lib/child.js';
 import { markdownTable, num, ratio } from '../lib/format.js';
 import { median, percentile, spread } from '../lib/stats.js';
-import { probeRedisServer, startRedisServer } from './redis/server.js';
+import { probeRedisCli, probeRedisServer, startRedisCluster, startRedisServer } from './redis/server.js';
 
 const WORKER = new URL('./redis/worker.js', import.meta.url);
 
@@ -133,7 +133,7 @@ function byStatName(labels) {
 }
 
 /**
- * `SET NX ×1, MGET ×1`, in a stable order.
+ * `SET NX ×1, HMGET ×1`, in a stable order.
  * @param {Counts} counts
  */
 function listCounts(counts) {
@@ -151,13 +151,14 @@ const STAT_ORDER = [
   'client|setname',
   'info',
   'set',
-  'mget',
+  'hmget',
   'eval',
   'get',
-  'incr',
+  'hget',
+  'hset',
+  'pexpire',
   'publish',
   'del',
-  'pexpire',
 ];
 
 /**
@@ -192,7 +193,7 @@ function meanCounts(samples) {
  * @param {readonly (Counts | undefined)[]} samples
  */
 function labelsOf(samples) {
-  const order = ['SET NX', 'MGET', 'GET', 'EVAL compare-and-set', 'EVAL force-set', 'EVAL renew', 'EVAL release'];
+  const order = ['SET NX', 'HMGET', 'EVAL confirm', 'EVAL write-if-newer', 'EVAL renew', 'EVAL release'];
   const seen = new Set(samples.flatMap((sample) => Object.keys(sample ?? {})));
   return [...order.filter((label) => seen.has(label)), ...[...seen].filter((label) => !order.includes(label)).sort()];
 }
@@ -209,6 +210,54 @@ function timeFigures(values) {
     min: Math.min(...values),
     max: Math.max(...values),
   };
+}
+
+/**
+ * @typedef {{ commands: { name: string, us: number }[][], ms: number[] } | { skipped: string }} ClusterRun
+ *   Each refresh's commands (client-side, in order) and wall time on a 3-master Redis Cluster.
+ */
+
+/**
+ * `manager.refresh()` through a RedisTokenStore on an ioredis `Cluster` (3 masters, no replicas),
+ * each command counted client-side as for the standalone timed refreshes: the cluster row.
+ * @param {import('../lib/config.js').BenchConfig} config
+ * @param {(line: string) => void} log
+ * @param {import('../lib/child.js').Worker[]} workers
+ * @returns {Promise<ClusterRun>}
+ */
+async function refreshesOnCluster(config, log, workers) {
+  const cli = probeRedisCli();
+  if (!cli.ok) return { skipped: `redis-cli not found (${cli.reason})` };
+  const cluster = await startRedisCluster();
+  try {
+    const worker = await startWorker({ script: WORKER });
+    workers.push(worker);
+    await worker.run({
+      op: 'setup',
+      redisUrl: '',
+      clusterNodes: cluster.nodes,
+      connectionName: REFRESHER,
+      hostFake: true,
+      managers: [{ name: 'redis', store: 'redis', key: 'solo' }],
+    });
+    for (let index = 0; index < config.redisRefreshWarmup; index++) await worker.run({ op: 'refresh', name: 'redis' });
+    /** @type {{ name: string, us: number }[][]} */
+    const commands = [];
+    /** @type {number[]} */
+    const ms = [];
+    for (let index = 0; index < config.redisMonitored; index++) {
+      const result = /** @type {RefreshResult} */ (await worker.run({ op: 'refresh', name: 'redis' }));
+      commands.push(result.commands);
+      ms.push(result.ms);
+    }
+    await worker.run({ op: 'close' });
+    await worker.close();
+    workers.splice(workers.indexOf(worker), 1);
+    log(`redis: ${String(config.redisMonitored)} refreshes on a 3-master cluster done`);
+    return { commands, ms };
+  } finally {
+    await cluster.destroy();
+  }
 }
 
 /** @type {import('./index.js').Suite} */
@@ -337,7 +386,10 @@ export default {
       workers.splice(workers.indexOf(solo), 1);
       log('redis: monitored refreshes done');
 
-      // ---- 3. a second process waiting --------------------------------------------------------------
+      // ---- 3. the same refreshes on a Redis Cluster ---------------------------------------------------
+      const clusterRun = await refreshesOnCluster(config, log, workers);
+
+      // ---- 4. a second process waiting --------------------------------------------------------------
       let onHolding = () => undefined;
       const refresher = await startWorker({
         script: WORKER,
@@ -425,6 +477,7 @@ export default {
         waitAttributed,
         waitSequences,
         sharedTokenRequests,
+        clusterRun,
         title: this.title,
       });
     } finally {
@@ -445,7 +498,7 @@ export default {
  * @property {Counts[]} soloStats commandstats per timed Redis refresh.
  * @property {number[]} soloUsec The server's µs running each one's commands (commandstats).
  * @property {{ name: string, us: number }[][]} soloCommandTimes Each one's commands, timed client-side.
- * @property {{ redis: number[], memory: number[] }} updates ms per `store.update()` with an instant replace.
+ * @property {{ redis: number[], memory: number[] }} updates ms per store cycle (lock, read, confirm, writeIfNewer, release).
  * @property {number} otherInfo INFO calls by others during them (expected 0).
  * @property {number} rotatedTimed Timed Redis refreshes that returned a new token.
  * @property {{ busy: number[], idle: number[] }} pings µs per PING, back to back and after 1 ms idle.
@@ -458,6 +511,7 @@ export default {
  * @property {Attribution[]} waitAttributed
  * @property {{ role: string, label: string }[][]} waitSequences Each wait's commands in the server's order.
  * @property {number} sharedTokenRequests `/token` requests at the refresher's fake in the two-process part.
+ * @property {ClusterRun} clusterRun The refreshes on a cluster.
  * @property {string} title
  */
 
@@ -624,10 +678,10 @@ function report(m) {
     ],
   );
   const firstSubCommands = firstWait?.sent[WAITER_PUBSUB] ?? {};
-  // B's lock attempts that the server ran after A's compare-and-set but before A's release: bound to
+  // B's lock attempts that the server ran after A's write but before A's release: bound to
   // fail, the lock is still A's (none expected: only the release publishes).
   const earlyAttempts = m.waitSequences.slice(1).map((commands) => {
-    const written = commands.findIndex((c) => c.role === REFRESHER && c.label === 'EVAL compare-and-set');
+    const written = commands.findIndex((c) => c.role === REFRESHER && c.label === 'EVAL write-if-newer');
     const released = commands.findIndex((c) => c.role === REFRESHER && c.label === 'EVAL release');
     if (written === -1 || released === -1) return 0;
     return commands.slice(written + 1, released).filter((c) => c.role === WAITER && c.label === 'SET NX').length;
@@ -641,6 +695,27 @@ function report(m) {
   const roundTripsAll = [...soloRoundTrips, ...aRoundTrips, total(m.waitAttributed[0]?.sent[REFRESHER])];
   const maxRoundTrips = Math.max(...roundTripsAll);
   const coordinationMet = maxRoundTrips <= MAX_ROUND_TRIPS && soloRoundTrips.length > 0;
+
+  // ---- the cluster row: the same client-side count of commands per refresh, standalone vs cluster --------
+  const standaloneCounts = m.soloCommandTimes.map((commands) => commands.length);
+  const clusterCounts = 'skipped' in m.clusterRun ? [] : m.clusterRun.commands.map((commands) => commands.length);
+  const sequenceOf = (/** @type {{ name: string }[][]} */ runs) =>
+    [...new Set(runs.map((commands) => commands.map((command) => command.name.toUpperCase()).join(' → ')))].join('; ');
+  const clusterMet =
+    clusterCounts.length > 0 &&
+    Math.max(...clusterCounts) <= Math.max(...standaloneCounts) &&
+    median(clusterCounts) <= median(standaloneCounts);
+  const clusterRows = [
+    ['standalone redis-server', spanCell(standaloneCounts), sequenceOf(m.soloCommandTimes), num(median(m.redisMs), 3)],
+    'skipped' in m.clusterRun
+      ? ['Redis Cluster, 3 masters', `not measured: ${m.clusterRun.skipped}`, '–', '–']
+      : [
+          'Redis Cluster, 3 masters',
+          spanCell(clusterCounts),
+          sequenceOf(m.clusterRun.commands),
+          num(median(m.clusterRun.ms), 3),
+        ],
+  ];
 
   /** @type {import('./index.js').TargetCheck[]} */
   const targets = [
@@ -665,6 +740,16 @@ function report(m) {
         `${spanCell(soloStatTotals)} commands at the server per refresh (commandstats, scripts' included); ` +
         `+${num(extraMs, 3)} ms per refresh over MemoryTokenStore (medians)`,
     },
+    {
+      name: 'Redis Cluster: round trips per refresh do not grow over standalone',
+      met: clusterMet,
+      ...('skipped' in m.clusterRun ? { measured: false } : {}),
+      detail:
+        'skipped' in m.clusterRun
+          ? `not measured: ${m.clusterRun.skipped}`
+          : `${spanCell(clusterCounts)} commands sent per refresh on a 3-master cluster vs ${spanCell(standaloneCounts)} ` +
+            `standalone (client-side count, each awaited before the next: one round trip each)`,
+    },
   ];
 
   const soloSameEverywhere = soloRoundTrips.every((value) => value === soloRoundTrips[0]);
@@ -675,7 +760,7 @@ function report(m) {
     `**Hot path through Redis.** ${String(config.redisHotRounds)} fresh worker processes each start a fake, a ` +
       `\`TokenManager\` on a \`RedisTokenStore\` and one on a \`MemoryTokenStore\` (system clock, defaults, each ` +
       `given a token fresh from the fake), call \`start()\` on both and wait for their first validation (the ` +
-      `Redis one has then written its token: one \`EVAL\` force-set). Then ${String(config.redisHotBatches)} ` +
+      `Redis one has then written its token: one \`EVAL\` write-if-newer). Then ${String(config.redisHotBatches)} ` +
       `batches of ${num(config.redisHotCalls)} calls of each loop below are timed (after one unmeasured batch of ` +
       `each; the two stores' order alternates per batch), with \`performance.now()\` around each batch. Redis ` +
       `commands are counted on the server: \`INFO commandstats\` from a separate connection before the first ` +
@@ -707,7 +792,8 @@ function report(m) {
       `${String(m.redisMs.length)} paired differences). A Redis round trip from the same worker (\`PING\`, ` +
       `${String(PINGS)} times right after another one, and ${String(PINGS)} times after 1 ms without a ` +
       `command, as between a refresh's commands that wait for HTTP) is given for scale, and so is the store alone: ${String(m.updates.redis.length)} ` +
-      `\`store.update()\` calls on each store whose replace returns a new token at once (no HTTP; same ` +
+      `store cycles on each store, the refresh protocol with a new token at once instead of the HTTP call ` +
+      `(\`lock()\`, \`read()\`, \`confirm()\`, \`writeIfNewer()\` one generation up, \`release()\`; same ` +
       `warm-up, interleaved), timed in the same worker.`,
     '',
     markdownTable(
@@ -715,8 +801,8 @@ function report(m) {
       [
         ['`manager.refresh()`, **RedisTokenStore**', redisT],
         ['`manager.refresh()`, MemoryTokenStore', memoryT],
-        ['`store.update()` with an instant replace, RedisTokenStore', updateRedisT],
-        ['`store.update()` with an instant replace, MemoryTokenStore', updateMemoryT],
+        ['store cycle (lock, read, confirm, writeIfNewer, release), RedisTokenStore', updateRedisT],
+        ['store cycle (lock, read, confirm, writeIfNewer, release), MemoryTokenStore', updateMemoryT],
         ['one Redis round trip (`PING`), right after another', pingT],
         ['one Redis round trip (`PING`) after 1 ms without one', idlePingT],
       ].map(
@@ -733,7 +819,7 @@ function report(m) {
     '',
     `- Coordination cost: **+${num(extraMs, 3)} ms** per refresh (difference of the medians; median of the ` +
       `paired differences +${num(pairedMedian, 3)} ms), i.e. ${ratio(redisT.median / memoryT.median)} the ` +
-      `memory store's refresh. The store alone, without the HTTP call: \`update()\` +${num(updateExtraMs, 3)} ms ` +
+      `memory store's refresh. The store alone, without the HTTP call: a store cycle +${num(updateExtraMs, 3)} ms ` +
       `over the memory store's. For scale: ${spanCell(soloRoundTrips)} sequential \`PING\` round trips take ` +
       `${num((pingUs * (soloRoundTrips[0] ?? 0)) / 1000, 3)} ms back to back, ` +
       `${num((idlePingUs * (soloRoundTrips[0] ?? 0)) / 1000, 3)} ms if each follows a pause ` +
@@ -773,8 +859,9 @@ function report(m) {
     `- The refreshing process's round trips per refresh (MONITOR): ` +
       `${listCounts(Object.fromEntries(soloLabels.map((label) => [label, soloBreakdown[label]?.mean ?? 0])))} = ` +
       `**${spanCell(soloRoundTrips)}**${soloSameEverywhere ? ' in every refresh' : ''}. ` +
-      `The scripts: the compare-and-set (GET the version, SET the token, INCR the version) ` +
-      `and the release (GET the lock, DEL it, PUBLISH \`released\`).`,
+      `The scripts: the confirm (GET the lock, HGET the generation, PEXPIRE the lock), the write ` +
+      `(HMGET the record, HSET it if the generation is newer) and the release (GET the lock, DEL it, PUBLISH ` +
+      `\`released\`).`,
     `- Slow refreshes (${num(median(m.slowWindows.map((w) => w.ms)), 1)} ms each, median): ` +
       `${listCounts(meanCounts(slowSent))} = ${spanCell(slowRoundTrips)} round trips, the renewals running ` +
       `beside the refresh, not in its path (one per ${String(SLOW_LOCK_TTL_MS / 3)} ms of refresh).`,
@@ -801,10 +888,10 @@ function report(m) {
       `${listCounts(firstWait?.sent[WAITER] ?? {})}.`,
     earlyWaits === 0
       ? `- B's wake-ups: in none of the ${String(earlyAttempts.length)} waits did the server run a lock attempt ` +
-        `of B between A's compare-and-set and A's release (MONITOR order): only the release publishes, so B is ` +
+        `of B between A's write and A's release (MONITOR order): only the release publishes, so B is ` +
         `woken once the lock is free.`
       : `- B's early attempts: in ${String(earlyWaits)} of ${String(earlyAttempts.length)} waits the server ran a ` +
-        `lock attempt of B between A's compare-and-set and A's release (MONITOR order). Only the release ` +
+        `lock attempt of B between A's write and A's release (MONITOR order). Only the release ` +
         `publishes, so such an attempt came from B's poll timer or a message of an earlier refresh; it fails ` +
         `and B waits again for \`released\`.`,
     `- B resolved ${num(median(lagMs), 3)} ms (median; p90 ${num(percentile(Float64Array.from(lagMs), 90), 3)} ms, ` +
@@ -818,13 +905,27 @@ function report(m) {
         `${lateIndexes.map((index) => num(lagMs[index] ?? Number.NaN, 0)).join(', ')} ms after A**, i.e. only when ` +
         `its poll timer (\`pollIntervalMs\`, ${String(DEFAULT_POLL_MS)} ms by default) ended the wait: A's ` +
         `\`released\` message did not wake it. Of these, ${String(lateAfterEarly)} had a lock attempt of B ` +
-        `between A's compare-and-set and A's release (above): that attempt's failure reaches B about when ` +
+        `between A's write and A's release (above): that attempt's failure reaches B about when ` +
         `\`released\` does, and a message handled before B is waiting again wakes no one (the store keeps ` +
         `no record of it). Without those, B ` +
         `resolved within ${num(Math.max(...onTime), 1)} ms of A.`,
     `- B started while A held the lock: ${String(contended)}/${String(m.waits.length)}; B ended with A's new ` +
       `token: ${String(sameToken)}/${String(m.waits.length)}; \`/token\` requests at the fake: ` +
       `${String(m.sharedTokenRequests)} for ${String(m.waits.length)} refreshes (no second refresh).`,
+    '',
+    `**On a Redis Cluster.** The refreshing worker again, its store on an ioredis \`Cluster\` of three masters ` +
+      `(no replicas) started by the suite, after ${String(config.redisRefreshWarmup)} unmeasured refreshes: ` +
+      `${'skipped' in m.clusterRun ? '0' : String(m.clusterRun.commands.length)} \`manager.refresh()\` calls, ` +
+      `each command the process sent counted client-side (from ioredis's \`sendCommand\` to its reply; the store ` +
+      `awaits each before the next, so each is a round trip), as for the standalone timed refreshes above. ` +
+      `Every key of a token (record, lock, channel) carries the hash tag \`{<key>}\`, so each script runs on the ` +
+      `one node of the token's slot: no command is redirected or split.`,
+    '',
+    markdownTable(
+      ['store on', 'round trips per refresh', 'commands, in order', 'refresh median ms'],
+      clusterRows,
+      'lrlr',
+    ),
   ].join('\n');
 
   return {
@@ -889,6 +990,10 @@ function report(m) {
         tokenRequests: m.sharedTokenRequests,
       },
       targetRoundTrips: MAX_ROUND_TRIPS,
+      cluster:
+        'skipped' in m.clusterRun
+          ? m.clusterRun
+          : { roundTrips: clusterCounts, standaloneRoundTrips: standaloneCounts, ms: m.clusterRun.ms },
     },
   };
 }

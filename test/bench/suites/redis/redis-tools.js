@@ -3,7 +3,7 @@
  * command the server ran, the ones a Lua script ran included), and a `MONITOR` recording that
  * tells which connection sent each command and which ones ran inside a script (source `lua`).
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 
 /** @typedef {Record<string, number>} CommandCounts Calls by command name (`set`, `eval`, `client|setname`…). */
 
@@ -21,6 +21,26 @@ export async function connectRedis(url, connectionName) {
       client.once('ready', resolve);
       client.once('end', () => {
         reject(new Error(`could not connect to ${url}`));
+      });
+    });
+  }
+  return client;
+}
+
+/**
+ * A connected ioredis Cluster client (resolves once it is ready).
+ * @param {{ host: string, port: number }[]} nodes
+ * @param {string} connectionName
+ * @returns {Promise<Cluster>}
+ */
+export async function connectCluster(nodes, connectionName) {
+  const client = new Cluster(nodes, { redisOptions: { connectionName } });
+  client.on('error', () => undefined);
+  if (client.status !== 'ready') {
+    await new Promise((resolve, reject) => {
+      client.once('ready', resolve);
+      client.once('end', () => {
+        reject(new Error('could not connect to the cluster'));
       });
     });
   }
@@ -80,14 +100,15 @@ export function commandsBetween(before, after) {
  * @param {string} script
  */
 function scriptKind(script) {
+  if (script.includes("'HMGET'")) return 'write-if-newer';
+  if (script.includes("'HGET'")) return 'confirm';
   if (script.includes('PEXPIRE')) return 'renew';
   if (script.includes("'DEL'")) return 'release';
-  if (script.includes("'INCR'")) return script.includes('-1') ? 'compare-and-set' : 'force-set';
   return 'script';
 }
 
 /**
- * A readable name for a command as MONITOR shows it: `SET NX`, `EVAL compare-and-set`, `MGET`, `CLIENT SETNAME`.
+ * A readable name for a command as MONITOR shows it: `SET NX`, `EVAL write-if-newer`, `HMGET`, `CLIENT SETNAME`.
  * @param {string[]} args
  */
 export function commandLabel(args) {

@@ -6,11 +6,12 @@
  * Jobs:
  * - `hot`: `getAccessToken()` with a fresh token through each store, timed per batch, with the
  *   server's `INFO commandstats` read before the first timed batch and after the last.
- * - `setup`: connects, starts the fake (or uses another worker's), creates the managers.
+ * - `setup`: connects (to a standalone server or a cluster), starts the fake (or uses another
+ *   worker's), creates the managers.
  * - `refresh`: one `manager.refresh()`, timed; can make the fake hold the `/token` answer and tell
  *   the parent (an event) when the request has arrived, i.e. while this process holds the lock.
- * - `updates`: `store.update()` with a replace that answers at once (no HTTP), through a
- *   RedisTokenStore and a MemoryTokenStore, interleaved and timed: the store's own cost.
+ * - `updates`: store cycles (lock, read, confirm, writeIfNewer one generation up, release; no
+ *   HTTP), through a RedisTokenStore and a MemoryTokenStore, interleaved and timed: the store's own cost.
  * - `ping`: Redis round trips (`PING`) from this process, timed, back to back and after a pause.
  * - `state`: the fake's `/token` count. `close`: ends everything.
  */
@@ -19,7 +20,7 @@ import { MemoryTokenStore, TokenManager, UserToken } from '../../../../dist/inde
 import { RedisTokenStore } from '../../../../dist/redis/index.js';
 import { DEMO_APP, startFakeTwitch } from '../../../../dist/testing/index.js';
 import { sendEvent, serveJobs } from '../../lib/worker-ipc.js';
-import { commandStats, commandsBetween, connectRedis } from './redis-tools.js';
+import { commandStats, commandsBetween, connectCluster, connectRedis } from './redis-tools.js';
 
 /** Keys of the suite's tokens start with this. */
 const KEY_PREFIX = 'bench:';
@@ -63,6 +64,7 @@ const SCOPES = ['chat:read', 'chat:edit'];
  * @typedef {object} SetupJob
  * @property {'setup'} op
  * @property {string} redisUrl
+ * @property {{ host: string, port: number }[]} [clusterNodes] A Redis Cluster instead (its startup nodes).
  * @property {string} connectionName
  * @property {boolean} hostFake Start the fake in this process.
  * @property {string} [authBaseUrl] Another worker's fake, when not hosting one.
@@ -91,7 +93,7 @@ const SCOPES = ['chat:read', 'chat:edit'];
 
 /** @type {FakeTwitch | undefined} */
 let fake;
-/** @type {Redis | undefined} */
+/** @type {Redis | import('ioredis').Cluster | undefined} */
 let redis;
 /** @type {Map<string, { manager: TokenManager, store: RedisTokenStore | MemoryTokenStore }>} */
 const managers = new Map();
@@ -104,10 +106,10 @@ const commandLog = [];
 /**
  * Times every command of a client, from ioredis's `sendCommand` to its reply (what one round trip
  * costs the caller), into `commandLog`. A `performance.now()` and a `then` per command.
- * @param {Redis} client
+ * @param {Redis | import('ioredis').Cluster} client
  */
 function timeCommands(client) {
-  const send = client.sendCommand.bind(client);
+  const send = /** @type {Redis['sendCommand']} */ (client.sendCommand.bind(client));
   client.sendCommand = (/** @type {Parameters<Redis['sendCommand']>} */ ...args) => {
     const [command] = args;
     const begun = performance.now();
@@ -244,7 +246,10 @@ async function setup(job) {
   if (job.hostFake) fake = await startFakeTwitch();
   const authBaseUrl = fake?.authBaseUrl ?? job.authBaseUrl;
   if (authBaseUrl === undefined) throw new Error('setup: no fake to use');
-  redis = await connectRedis(job.redisUrl, job.connectionName);
+  redis =
+    job.clusterNodes === undefined
+      ? await connectRedis(job.redisUrl, job.connectionName)
+      : await connectCluster(job.clusterNodes, job.connectionName);
   timeCommands(redis);
   for (const spec of job.managers) {
     const store =
@@ -296,8 +301,26 @@ async function refresh(job) {
 }
 
 /**
+ * One store cycle: the refresh protocol with a new token at once instead of the HTTP call.
+ * @param {import('../../../../dist/index.js').TokenStore} store
+ * @param {string} key
+ */
+async function storeCycle(store, key) {
+  const lease = await store.lock(key);
+  try {
+    const current = await store.read(key);
+    if (current === undefined) throw new Error('updates: no token stored');
+    if (!(await lease.confirm(current.generation))) throw new Error('updates: not confirmed');
+    const next = new UserToken({ ...current.token.toJSON(), obtainedAt: Date.now() });
+    await store.writeIfNewer(key, { token: next, generation: current.generation + 1 });
+  } finally {
+    await lease.release();
+  }
+}
+
+/**
  * @param {{ count: number, warmup: number }} job
- * @returns {Promise<{ redis: number[], memory: number[] }>} ms per `update()`.
+ * @returns {Promise<{ redis: number[], memory: number[] }>} ms per store cycle.
  */
 async function updates(job) {
   if (redis === undefined || fake === undefined) throw new Error('updates: not set up with the fake');
@@ -305,18 +328,13 @@ async function updates(job) {
   const stores = { redis: new RedisTokenStore({ redis, keyPrefix: KEY_PREFIX }), memory: new MemoryTokenStore() };
   /** @type {{ redis: number[], memory: number[] }} */
   const times = { redis: [], memory: [] };
-  /** @param {UserToken | undefined} current */
-  const replace = (current) => {
-    if (current === undefined) throw new Error('updates: no token stored');
-    return Promise.resolve(new UserToken({ ...current.toJSON(), obtainedAt: Date.now() }));
-  };
   const token = mintToken(fake);
-  await stores.redis.set(key, token);
-  await stores.memory.set(key, token);
+  await stores.redis.writeIfNewer(key, { token, generation: 1 });
+  await stores.memory.writeIfNewer(key, { token, generation: 1 });
   for (let index = 0; index < job.warmup + job.count; index++) {
     for (const name of /** @type {const} */ (index % 2 === 0 ? ['redis', 'memory'] : ['memory', 'redis'])) {
       const startedAt = performance.now();
-      await stores[name].update(key, replace);
+      await storeCycle(stores[name], key);
       const ms = performance.now() - startedAt;
       if (index >= job.warmup) times[name].push(ms);
     }
