@@ -9,6 +9,7 @@
  */
 import httpClients from './http-clients.js';
 import login from './login.js';
+import manyUsers from './many-users.js';
 import redis from './redis.js';
 import tokenManager from './token-manager.js';
 
@@ -44,4 +45,4 @@ import tokenManager from './token-manager.js';
  */
 
 /** @type {Suite[]} */
-export const SUITES = [httpClients, login, tokenManager, redis];
+export const SUITES = [httpClients, login, tokenManager, redis, manyUsers];

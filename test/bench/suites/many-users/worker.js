@@ -1,0 +1,333 @@
+/**
+ * Child process entry of the many-users suite: one holder of many user tokens per process.
+ *
+ * Holders: `pool` (one TokenPool, when the build has it), `managers` (one TokenManager per user),
+ * `twurple` (one RefreshingAuthProvider from @twurple/auth with every user), and `tokens` (the
+ * UserTokens alone in an array: what any holder must keep at the least).
+ *
+ * - `heap`: the holder with N users at rest (no request is due), after forced GCs: heap bytes per
+ *   user, live timers (Timeout objects, counted with async_hooks, unref'd ones included), requests
+ *   sent while building and resting.
+ * - `burst`: N users whose tokens the fake Twitch (the run's shared fake process) issued, started
+ *   as a bot starts after a restart; measures until every user is validated: wall time, requests
+ *   in flight at most (undici's diagnostics channels, in this process: issued and not yet
+ *   answered), and the connections the fake saw opened.
+ */
+import { createHook } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as lib from '../../../../dist/index.js';
+import { fakeCall, serveJobs } from '../../lib/worker-ipc.js';
+
+/** @typedef {'pool' | 'managers' | 'twurple' | 'tokens'} Holder */
+
+/**
+ * @typedef {object} HeapJob
+ * @property {'heap'} mode
+ * @property {Holder} holder
+ * @property {number} users
+ */
+
+/**
+ * @typedef {object} HeapResult
+ * @property {Holder} holder
+ * @property {number} users
+ * @property {number} bytesPerUser Heap growth (after GC) divided by the users.
+ * @property {number} heapBytes The heap growth itself.
+ * @property {number} timers Live Timeout objects at rest (created and neither fired nor cleared).
+ * @property {number} requests HTTP requests issued while building and resting (expected 0).
+ * @property {number} buildMs How long adding the users took.
+ */
+
+/**
+ * @typedef {object} BurstJob
+ * @property {'burst'} mode
+ * @property {Exclude<Holder, 'tokens'>} holder
+ * @property {number} users
+ */
+
+/**
+ * @typedef {object} BurstResult
+ * @property {Holder} holder
+ * @property {number} users
+ * @property {number} wallMs From the start until every user was validated (or failed).
+ * @property {number} validated Users validated.
+ * @property {number} failures Validations that failed.
+ * @property {number} requests Requests the fake received.
+ * @property {number} connections Connections the fake saw opened.
+ * @property {number} peakInFlight Requests issued and not yet answered at most, in this process.
+ * @property {string} note What the holder does at start.
+ */
+
+const APP_SCOPES = ['chat:read', 'chat:edit'];
+/** Twitch's user token lifetime in the fake: fresh for hours, so nothing is refreshed. */
+const LIFETIME_S = 14_124;
+/** How long the holder sits with nothing due before the heap is read. */
+const REST_MS = 500;
+
+/** Counts the HTTP requests issued by either undici (npm's, and Node's behind the global fetch). */
+function requestCounter() {
+  let issued = 0;
+  let inFlight = 0;
+  let peak = 0;
+  const onCreate = () => {
+    issued += 1;
+    inFlight += 1;
+    peak = Math.max(peak, inFlight);
+  };
+  const onDone = () => {
+    inFlight -= 1;
+  };
+  diagnostics.subscribe('undici:request:create', onCreate);
+  diagnostics.subscribe('undici:request:trailers', onDone);
+  diagnostics.subscribe('undici:request:error', onDone);
+  return {
+    get issued() {
+      return issued;
+    },
+    get peak() {
+      return peak;
+    },
+    close() {
+      diagnostics.unsubscribe('undici:request:create', onCreate);
+      diagnostics.unsubscribe('undici:request:trailers', onDone);
+      diagnostics.unsubscribe('undici:request:error', onDone);
+    },
+  };
+}
+
+/** Live Timeout objects, ref'd or not (process.getActiveResourcesInfo() skips unref'd ones). */
+function timerCounter() {
+  const live = new Set();
+  const hook = createHook({
+    init(id, type) {
+      if (type === 'Timeout') live.add(id);
+    },
+    destroy(id) {
+      live.delete(id);
+    },
+  });
+  hook.enable();
+  return {
+    get live() {
+      return live.size;
+    },
+    close() {
+      hook.disable();
+    },
+  };
+}
+
+function gcHeap() {
+  if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc');
+  for (let round = 0; round < 4; round++) globalThis.gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** A token as Twitch issues one: 30 lower-case letters and digits each. */
+function syntheticToken() {
+  return new lib.UserToken({
+    accessToken: randomBytes(15).toString('hex'),
+    refreshToken: randomBytes(25).toString('hex'),
+    expiresIn: LIFETIME_S,
+    scopes: APP_SCOPES,
+    tokenType: 'bearer',
+    obtainedAt: Date.now(),
+  });
+}
+
+/** twurple's AccessToken shape of a token. */
+function twurpleToken(/** @type {import('../../../../dist/index.js').UserToken} */ token) {
+  return {
+    accessToken: token.accessToken,
+    refreshToken: token.refreshToken,
+    scope: [...token.scopes],
+    expiresIn: token.expiresIn,
+    obtainmentTimestamp: token.obtainedAt,
+  };
+}
+
+const APP = { appId: 'hof5gwx0su6owfnys0yan9c87zr6t', appSecret: '41vpdji4e9gif29md0ouet6fktd2' };
+/** Nothing listens here: a request sent by mistake fails, and is counted. */
+const NOWHERE = 'http://127.0.0.1:9/oauth2';
+
+/**
+ * @param {HeapJob} job
+ * @returns {Promise<HeapResult>}
+ */
+async function heap(job) {
+  // Load everything the holder needs before the first reading.
+  const { RefreshingAuthProvider } = job.holder === 'twurple' ? await import('@twurple/auth') : {};
+  const requests = requestCounter();
+  const timers = timerCounter();
+  /** @type {unknown[]} */
+  const keep = [];
+  const before = gcHeap();
+  const started = performance.now();
+  /** @type {(() => Promise<void>) | undefined} */
+  let stop;
+
+  if (job.holder === 'tokens') {
+    for (let user = 0; user < job.users; user++) keep.push(syntheticToken());
+  } else if (job.holder === 'managers') {
+    const now = Date.now();
+    for (let user = 0; user < job.users; user++) {
+      const manager = new lib.TokenManager(APP, syntheticToken(), {
+        key: String(100_000_000 + user),
+        authBaseUrl: NOWHERE,
+      });
+      // Validated just now (as after a start-up validation): nothing is due for an hour.
+      manager.start({ validatedAt: now });
+      keep.push(manager);
+    }
+    stop = async () => {
+      await Promise.all(
+        keep.map((manager) => /** @type {import('../../../../dist/index.js').TokenManager} */ (manager).stop()),
+      );
+    };
+  } else if (job.holder === 'twurple') {
+    const provider = new RefreshingAuthProvider({ clientId: APP.appId, clientSecret: APP.appSecret });
+    for (let user = 0; user < job.users; user++)
+      provider.addUser(String(100_000_000 + user), twurpleToken(syntheticToken()));
+    keep.push(provider);
+  } else {
+    const pool = await restingPool(job.users);
+    keep.push(pool);
+    stop = async () => {
+      await pool.stop();
+    };
+  }
+  const buildMs = performance.now() - started;
+  await sleep(REST_MS);
+  // The rest's own timer is reported destroyed a turn after it fired.
+  for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+  const after = gcHeap();
+  const live = timers.live;
+  timers.close();
+  const issued = requests.issued;
+  requests.close();
+  await stop?.();
+  return {
+    holder: job.holder,
+    users: job.users,
+    bytesPerUser: (after - before) / job.users,
+    heapBytes: after - before,
+    timers: live,
+    requests: issued,
+    buildMs,
+  };
+}
+
+/**
+ * A started TokenPool holding `users` users with nothing due. @param {number} users
+ * @returns {Promise<{ stop(): Promise<void> }>}
+ */
+async function restingPool(users) {
+  const TokenPool = /** @type {any} */ (lib)['TokenPool'];
+  if (typeof TokenPool !== 'function') throw new Error('This build has no TokenPool.');
+  throw new Error(`TokenPool rows are not wired yet (${String(users)} users).`);
+}
+
+/**
+ * @param {BurstJob} job
+ * @returns {Promise<BurstResult>}
+ */
+async function burst(job) {
+  const users = Array.from({ length: job.users }, (_, index) => ({
+    id: String(200_000_000 + index),
+    login: `user${String(index)}`,
+  }));
+  /** @type {import('../../lib/fake-process.js').FakeTarget} */
+  const target = await fakeCall('reset', { users });
+  /** @type {import('../../../../dist/index.js').UserToken[]} */
+  const tokens = [];
+  const CHUNK = 1000;
+  for (let from = 0; from < users.length; from += CHUNK) {
+    const issued = await Promise.all(
+      users
+        .slice(from, from + CHUNK)
+        .map((user) => fakeCall('issueUserToken', { clientId: target.clientId, userId: user.id, scopes: APP_SCOPES })),
+    );
+    for (const fields of issued) tokens.push(lib.UserToken.fromJSON(fields));
+  }
+  const app = { appId: target.clientId, appSecret: target.clientSecret };
+  await fakeCall('clearRecords');
+  const requests = requestCounter();
+
+  let validated = 0;
+  let failures = 0;
+  /** @type {() => void} */
+  let allDone = () => undefined;
+  const done = new Promise((resolve) => {
+    allDone = () => {
+      resolve(undefined);
+    };
+  });
+  const settle = () => {
+    if (validated + failures >= job.users) allDone();
+  };
+  const onValidate = () => {
+    validated += 1;
+    settle();
+  };
+  const onFailure = () => {
+    failures += 1;
+    settle();
+  };
+
+  /** @type {() => Promise<void>} */
+  let stop = async () => undefined;
+  /** @type {string} */
+  let note;
+  const started = performance.now();
+  if (job.holder === 'managers') {
+    note = 'each `start()` validates at once';
+    const managers = tokens.map(
+      (token, index) =>
+        new lib.TokenManager(app, token, {
+          key: users[index]?.id ?? '',
+          authBaseUrl: target.authBaseUrl,
+          onValidate,
+          onRefreshFailure: onFailure,
+          onInvalid: onFailure,
+        }),
+    );
+    for (const manager of managers) manager.start();
+    stop = async () => {
+      await Promise.all(managers.map((manager) => manager.stop()));
+    };
+  } else if (job.holder === 'twurple') {
+    note =
+      '`addUserForToken()` validates to learn the user id (`addUser()` with a known id sends nothing and never validates)';
+    // twurple reaches the identity service at http://localhost:<port>/auth/… in mock mode.
+    process.env['TWURPLE_MOCK_API_PORT'] = String(target.port);
+    const { RefreshingAuthProvider } = await import('@twurple/auth');
+    const provider = new RefreshingAuthProvider({ clientId: app.appId, clientSecret: app.appSecret });
+    for (const token of tokens) {
+      provider.addUserForToken(twurpleToken(token)).then(onValidate, onFailure);
+    }
+  } else {
+    throw new Error('This build has no TokenPool.');
+  }
+  await done;
+  const wallMs = performance.now() - started;
+  const peakInFlight = requests.peak;
+  requests.close();
+  /** @type {import('../../lib/fake-process.js').FakeStats} */
+  const stats = await fakeCall('stats');
+  await stop();
+  return {
+    holder: job.holder,
+    users: job.users,
+    wallMs,
+    validated,
+    failures,
+    requests: stats.requestCount,
+    connections: stats.connectionCount,
+    peakInFlight,
+    note,
+  };
+}
+
+serveJobs((/** @type {HeapJob | BurstJob} */ job) => (job.mode === 'heap' ? heap(job) : burst(job)));
