@@ -94,6 +94,7 @@ export default {
         num(med((r) => r.requests)),
         num(med((r) => r.connections)),
         num(med((r) => r.peakInFlight)),
+        num(med((r) => r.requestErrors)),
         num(med((r) => r.wallMs)),
         rounds.map((r) => num(r.wallMs)).join(' / '),
         `${num(med((r) => r.validated))} / ${num(med((r) => r.failures))}`,
@@ -141,7 +142,8 @@ export default {
         `token to each; a fresh worker process holds them, as a bot restarting with ${num(config.manyBurstUsers)} ` +
         `stored users does, and starts. Wall time runs from the start until every user is validated (or failed). ` +
         `Connections are those the fake saw opened; in flight counts requests issued and not yet answered, in the ` +
-        `worker (undici's diagnostics channels). Medians of ${String(config.manyBurstRounds)} round(s).`,
+        `worker (undici's diagnostics channels); failed requests are those that ended in an error there (a timeout, a ` +
+        `reset connection), each retried by the client or counted as a failed validation. Medians of ${String(config.manyBurstRounds)} round(s).`,
       '',
       markdownTable(
         [
@@ -149,13 +151,14 @@ export default {
           'requests',
           'connections opened',
           'in flight at most',
+          'failed requests',
           'wall ms',
           'rounds (ms)',
           'validated / failed',
           'at start',
         ],
         burstRows,
-        'lrrrrrrl',
+        'lrrrrrrrl',
       ),
       ...(hasPool
         ? []

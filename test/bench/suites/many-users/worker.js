@@ -57,6 +57,7 @@ import { fakeCall, serveJobs } from '../../lib/worker-ipc.js';
  * @property {number} requests Requests the fake received.
  * @property {number} connections Connections the fake saw opened.
  * @property {number} peakInFlight Requests issued and not yet answered at most, in this process.
+ * @property {number} requestErrors Requests that ended in an error (timeout, reset) in this process; retried ones among them.
  * @property {string} note What the holder does at start.
  */
 
@@ -71,6 +72,7 @@ function requestCounter() {
   let issued = 0;
   let inFlight = 0;
   let peak = 0;
+  let errors = 0;
   const onCreate = () => {
     issued += 1;
     inFlight += 1;
@@ -79,9 +81,13 @@ function requestCounter() {
   const onDone = () => {
     inFlight -= 1;
   };
+  const onError = () => {
+    inFlight -= 1;
+    errors += 1;
+  };
   diagnostics.subscribe('undici:request:create', onCreate);
   diagnostics.subscribe('undici:request:trailers', onDone);
-  diagnostics.subscribe('undici:request:error', onDone);
+  diagnostics.subscribe('undici:request:error', onError);
   return {
     get issued() {
       return issued;
@@ -89,10 +95,13 @@ function requestCounter() {
     get peak() {
       return peak;
     },
+    get errors() {
+      return errors;
+    },
     close() {
       diagnostics.unsubscribe('undici:request:create', onCreate);
       diagnostics.unsubscribe('undici:request:trailers', onDone);
-      diagnostics.unsubscribe('undici:request:error', onDone);
+      diagnostics.unsubscribe('undici:request:error', onError);
     },
   };
 }
@@ -313,6 +322,7 @@ async function burst(job) {
   await done;
   const wallMs = performance.now() - started;
   const peakInFlight = requests.peak;
+  const requestErrors = requests.errors;
   requests.close();
   /** @type {import('../../lib/fake-process.js').FakeStats} */
   const stats = await fakeCall('stats');
@@ -326,6 +336,7 @@ async function burst(job) {
     requests: stats.requestCount,
     connections: stats.connectionCount,
     peakInFlight,
+    requestErrors,
     note,
   };
 }
