@@ -26,5 +26,8 @@ export type {
   TwurpleAccessTokenMaybeWithUserId,
   TwurpleAccessTokenWithUserId,
   TwurpleUserIdResolvable,
+  TwurpleUserLike,
 } from './twurple-shapes.js';
 export { ScopesNotGrantedError } from './scopes-not-granted-error.js';
+// The errors' `transient` flag is documented against it; the same function as the main entry's.
+export { isTransientError } from '../errors/is-transient-error.js';

@@ -4,8 +4,14 @@
  * twurple's `AuthProvider` to keep it that way.
  */
 
+/** An object standing for a user, such as twurple's `HelixUser`. */
+export interface TwurpleUserLike {
+  /** The Twitch user id. */
+  readonly id: string;
+}
+
 /** A user as twurple names one: the id, as a string or a number, or an object with an `id`. */
-export type TwurpleUserIdResolvable = string | number | { readonly id: string };
+export type TwurpleUserIdResolvable = string | number | TwurpleUserLike;
 
 /** twurple's `AccessToken`: what its API and chat clients read from an auth provider. */
 export interface TwurpleAccessToken {
