@@ -242,6 +242,28 @@ describe('createTwurpleAuthProvider', () => {
     expect(fake.requestsTo('/token')).toHaveLength(1);
   });
 
+  it('forgets users the pool no longer holds: what it remembers stays bounded while users come and go', async () => {
+    const held = new Map<string, UserToken>();
+    const source: TwurpleTokenSource = {
+      appId: app.appId,
+      tokenForUser: (userId) => held.get(userId),
+      getTokenForUser: (userId) => Promise.resolve(held.get(userId)!),
+      refreshForUser: (userId) => Promise.resolve(held.get(userId)!),
+      userIdForIntent: () => undefined,
+    };
+    const provider = createTwurpleAuthProvider(source);
+    const token = fake.issueUserToken();
+    let next = 0;
+    for (let wave = 0; wave < 10; wave++) {
+      held.clear(); // every user of the last wave left the pool
+      for (let user = 0; user < 1000; user++) held.set(String(next++), token);
+      for (const userId of held.keys()) await provider.getAccessTokenForUser(userId);
+      expect(provider.rememberedUsers).toBeLessThanOrEqual(2 * held.size + 1024);
+    }
+    expect(next).toBe(10_000);
+    expect(await provider.getAccessTokenForUser('0')).toBeNull();
+  });
+
   it('is shipped as twitchapi-oauth/twurple, with types, and needs no twurple package to load', () => {
     const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
       exports: Record<string, unknown>;

@@ -40,6 +40,8 @@ export class TwurpleAuthProvider {
   readonly #appTokens: AppTokenCache | undefined;
   /** Per user, the access token last given to twurple for a call: the one its next 401 is about. */
   readonly #handedOut = new Map<string, string>();
+  /** When `#handedOut` grows to this size, users the pool no longer holds are dropped from it. */
+  #sweepAt = MIN_SWEEP_SIZE;
 
   /**
    * @param source - The pool (or any {@link TwurpleTokenSource}).
@@ -78,10 +80,13 @@ export class TwurpleAuthProvider {
     ...scopeSets: (readonly string[] | undefined)[]
   ): Promise<TwurpleAccessTokenWithUserId | null> {
     const userId = userIdOf(user);
-    if (this.#source.tokenForUser(userId) === undefined) return null;
+    if (this.#source.tokenForUser(userId) === undefined) {
+      this.#handedOut.delete(userId);
+      return null;
+    }
     const token = await this.#source.getTokenForUser(userId);
     requireScopes(userId, token.scopes, scopeSets);
-    this.#handedOut.set(userId, token.accessToken);
+    this.#remember(userId, token.accessToken);
     return twurpleToken(token, userId);
   }
 
@@ -121,7 +126,10 @@ export class TwurpleAuthProvider {
    */
   async refreshAccessTokenForUser(user: TwurpleUserIdResolvable): Promise<TwurpleAccessTokenWithUserId> {
     const userId = userIdOf(user);
-    if (this.#source.tokenForUser(userId) === undefined) throw unknownUser(userId);
+    if (this.#source.tokenForUser(userId) === undefined) {
+      this.#handedOut.delete(userId);
+      throw unknownUser(userId);
+    }
     const token = await this.#source.refreshForUser(userId, this.#handedOut.get(userId));
     return twurpleToken(token, userId);
   }
@@ -139,6 +147,24 @@ export class TwurpleAuthProvider {
       );
     }
     return this.refreshAccessTokenForUser(userId);
+  }
+
+  /** How many users' last handed-out tokens are remembered (bounded by twice the pool's users, or so). @internal */
+  get rememberedUsers(): number {
+    return this.#handedOut.size;
+  }
+
+  /**
+   * Remembers the token handed out for a call. Users removed from the pool would otherwise stay
+   * here forever: whenever the map has doubled since the last sweep, they are dropped.
+   */
+  #remember(userId: string, accessToken: string): void {
+    this.#handedOut.set(userId, accessToken);
+    if (this.#handedOut.size < this.#sweepAt) return;
+    for (const known of this.#handedOut.keys()) {
+      if (this.#source.tokenForUser(known) === undefined) this.#handedOut.delete(known);
+    }
+    this.#sweepAt = Math.max(MIN_SWEEP_SIZE, this.#handedOut.size * 2);
   }
 
   /**
@@ -181,6 +207,9 @@ export function createTwurpleAuthProvider(
 ): TwurpleAuthProvider {
   return new TwurpleAuthProvider(source, options);
 }
+
+/** Below this many remembered users, none are swept. */
+const MIN_SWEEP_SIZE = 1024;
 
 /** twurple's `extractUserId`. */
 function userIdOf(user: TwurpleUserIdResolvable): string {
