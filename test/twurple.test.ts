@@ -276,9 +276,13 @@ describe('createTwurpleAuthProvider', () => {
     });
     expect(Object.keys(manifest.dependencies).filter((name) => name.startsWith('@twurple/'))).toEqual([]);
     expect(Object.keys(manifest.peerDependencies ?? {}).filter((name) => name.startsWith('@twurple/'))).toEqual([]);
-    const folder = new URL('../src/twurple/', import.meta.url);
-    for (const file of readdirSync(folder)) {
-      expect(readFileSync(new URL(file, folder), 'utf8'), file).not.toMatch(/from '@twurple\//);
+    // Neither the sources nor the build (JavaScript and declarations, built by the global setup) import twurple.
+    for (const folder of [new URL('../src/twurple/', import.meta.url), new URL('../dist/twurple/', import.meta.url)]) {
+      const files = readdirSync(folder);
+      expect(files).toContain(folder.pathname.includes('/dist/') ? 'index.d.ts' : 'index.ts');
+      for (const file of files) {
+        expect(readFileSync(new URL(file, folder), 'utf8'), file).not.toMatch(/from ['"]@twurple\//);
+      }
     }
   });
 });
