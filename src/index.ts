@@ -14,6 +14,14 @@ export { AuthScope, type ScopeLike } from './scopes.js';
 // Tokens
 export { AccessToken, type AccessTokenJSON } from './tokens/access-token.js';
 export { UserToken, type UserTokenJSON } from './tokens/user-token.js';
+export {
+  toUserToken,
+  type TwurpleAccessTokenData,
+  type UserTokenData,
+  type UserTokenPair,
+} from './tokens/to-user-token.js';
+export { resolveUserToken, type ResolveUserTokenOptions } from './tokens/resolve-user-token.js';
+export { MAX_EXPIRES_IN_SECONDS } from './tokens/lifetime.js';
 
 // Browser login (authorization code flow)
 export {
@@ -42,7 +50,7 @@ export {
   type AuthGenerator,
   type StorageHelperOptions,
 } from './manager/storage-helper.js';
-export type { TokenStore } from './store/token-store.js';
+export type { LockOptions, TokenLease, TokenRecord, TokenStore, WriteOutcome } from './store/token-store.js';
 export { MemoryTokenStore } from './store/memory-token-store.js';
 export { FileTokenStore } from './store/file-token-store.js';
 

@@ -8,8 +8,11 @@ import {
   TwitchBackendError,
   UserToken,
   type AppCredentials,
+  type LockOptions,
   type TokenManagerOptions,
+  type TokenRecord,
   type TokenStore,
+  type UserTokenJSON,
 } from '../src/index.js';
 import { DEMO_APP, DEMO_PUBLIC_APP, ManualClock, startFakeTwitch, type FakeTwitch } from '../src/testing/index.js';
 import { rejectionOf } from './support/fake.js';
@@ -66,21 +69,24 @@ describe('TokenManager.getAccessToken', () => {
     const events: string[] = [];
     const store = new MemoryTokenStore();
     const recording: TokenStore = {
-      get: (key) => store.get(key),
-      set: (key, value) => store.set(key, value),
-      update: async (key, replace) => {
-        const result = await store.update(key, replace);
-        events.push(`stored ${result.accessToken}`);
-        return result;
+      read: (key) => store.read(key),
+      writeIfNewer: async (key, record) => {
+        const outcome = await store.writeIfNewer(key, record);
+        if (outcome.written) events.push(`stored ${record.token.accessToken}`);
+        return outcome;
       },
+      lock: (key, options) => store.lock(key, options),
+      keys: () => store.keys(),
+      delete: (key) => store.delete(key),
     };
     const tokens = manager(token, { store: recording, refreshMarginMs: 300_000 });
     await clock.advance(LIFETIME_S * 1000 - 299_000);
     const fresh = await tokens.getAccessToken();
     events.push(`handed out ${fresh}`);
     expect(fresh).not.toBe(token.accessToken);
-    expect(events).toEqual([`stored ${fresh}`, `handed out ${fresh}`]);
-    expect((await store.get('default'))?.accessToken).toBe(fresh);
+    // The given token is written first: a refresh token is spent only at a generation the store holds.
+    expect(events).toEqual([`stored ${token.accessToken}`, `stored ${fresh}`, `handed out ${fresh}`]);
+    expect((await store.read('default'))?.token.accessToken).toBe(fresh);
   });
 
   it('makes ONE refresh request for 100 concurrent calls at expiry', async () => {
@@ -118,7 +124,7 @@ describe('TokenManager.getAccessToken', () => {
   it('uses the token of the store when none is given', async () => {
     const store = new MemoryTokenStore();
     const token = loginToken();
-    await store.set('bot', token);
+    await store.writeIfNewer('bot', { token, generation: 1 });
     expect(await manager(undefined, { store, key: 'bot' }).getAccessToken()).toBe(token.accessToken);
   });
 });
@@ -193,7 +199,7 @@ describe('TokenManager timers', () => {
     expect(error).toBeInstanceOf(ReauthenticationRequiredError);
     expect(String(error)).toMatch(/log in again/);
     expect(tokens.running).toBe(false);
-    expect(clock.pendingTimers).toBe(0);
+    expect(clock.pendingTimers).toBe(1); // only the store re-read that would revive the login
     expect(await rejectionOf(tokens.getAccessToken())).toBe(error);
     expect(await rejectionOf(tokens.refresh())).toBe(error);
     const requests = fake.requests.length;
@@ -283,8 +289,13 @@ describe('TokenManager timers', () => {
 });
 
 describe('TokenManager recovery and stores that fail', () => {
-  /** A memory store whose writes fail while `failing` is true (reads work). */
-  function flakyStore(): TokenStore & { failing: boolean; writes: number; reads: number } {
+  /** A memory store whose writes fail while `failing` is true (reads and locks work). */
+  function flakyStore(): TokenStore & {
+    failing: boolean;
+    writes: number;
+    reads: number;
+    get(key: string): Promise<UserToken | undefined>;
+  } {
     const inner = new MemoryTokenStore();
     const broken = (): TokenStoreError =>
       new TokenStoreError({ path: '/data/tokens.json', reason: 'io' }, 'The disk is full (ENOSPC).');
@@ -292,21 +303,18 @@ describe('TokenManager recovery and stores that fail', () => {
       failing: false,
       writes: 0,
       reads: 0,
-      get: (key: string) => {
+      read: (key: string) => {
         store.reads += 1;
-        return inner.get(key);
+        return inner.read(key);
       },
-      set: (key: string, token: UserToken) => {
+      get: async (key: string) => (await inner.read(key))?.token,
+      writeIfNewer: (key: string, record: TokenRecord) => {
         store.writes += 1;
-        return store.failing ? Promise.reject(broken()) : inner.set(key, token);
+        return store.failing ? Promise.reject(broken()) : inner.writeIfNewer(key, record);
       },
-      update: (key: string, replace: (current: UserToken | undefined) => Promise<UserToken>) =>
-        inner.update(key, async (current) => {
-          const next = await replace(current);
-          store.writes += 1;
-          if (store.failing) throw broken();
-          return next;
-        }),
+      lock: (key: string, options?: LockOptions) => inner.lock(key, options),
+      keys: () => inner.keys(),
+      delete: (key: string) => inner.delete(key),
     };
     return store;
   }
@@ -378,11 +386,13 @@ describe('TokenManager recovery and stores that fail', () => {
 
   it('backs off, and reports, when the store cannot be read', async () => {
     const unreadable: TokenStore = {
-      get: () => Promise.reject(new TokenStoreError({ path: '/data/tokens.json', reason: 'corrupt' }, 'corrupt')),
-      set: () => Promise.resolve(),
-      update: () => Promise.reject(new Error('not used')),
+      read: () => Promise.reject(new TokenStoreError({ path: '/data/tokens.json', reason: 'corrupt' }, 'corrupt')),
+      writeIfNewer: () => Promise.reject(new Error('not used')),
+      lock: () => Promise.reject(new Error('not used')),
+      keys: () => new MemoryTokenStore().keys(),
+      delete: () => Promise.resolve(),
     };
-    const reads = vi.spyOn(unreadable, 'get');
+    const reads = vi.spyOn(unreadable, 'read');
     // The longest waits the jitter allows: 5 s, 10 s, … 300 s; 17 reads in an hour, not 3600.
     const random = vi.spyOn(Math, 'random').mockReturnValue(1);
     const onRefreshFailure = vi.fn();
@@ -408,9 +418,22 @@ describe('TokenManager recovery and stores that fail', () => {
     await tokens.stop();
   });
 
-  it('refuses a token that is not a UserToken, saying how to revive one', () => {
+  it('takes plain token data, and refuses bad data with a TypeError naming the field before anything is sent', async () => {
     const plain = { accessToken: 'a', refreshToken: 'r', expiresIn: 1, scopes: [] } as unknown as UserToken;
-    expect(() => manager(plain)).toThrow(/UserToken\.fromJSON/);
+    expect(() => manager(plain)).toThrow(/"obtainedAt"/);
+    const token = loginToken();
+    const fromFields = manager(JSON.parse(JSON.stringify(token)) as UserTokenJSON);
+    expect(await fromFields.getAccessToken()).toBe(token.accessToken);
+    // The Python original's pair is validated once to learn its lifetime and scopes.
+    const relogin = loginToken(['chat:read', 'chat:edit']);
+    await fromFields.setToken([relogin.accessToken, relogin.refreshToken]);
+    expect(await fromFields.getToken()).toMatchObject({
+      accessToken: relogin.accessToken,
+      scopes: ['chat:read', 'chat:edit'],
+      expiresIn: LIFETIME_S,
+    });
+    expect(fake.requests.map((request) => request.endpoint)).toEqual(['/validate']);
+    await expect(fromFields.setToken(['', relogin.refreshToken])).rejects.toThrow(/"accessToken"/);
   });
 });
 

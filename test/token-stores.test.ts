@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileTokenStore, MemoryTokenStore, TokenStoreError, UserToken, type TokenStore } from '../src/index.js';
+import { FileTokenStore, MemoryTokenStore, TokenStoreError, UserToken } from '../src/index.js';
 import { rejectionOf } from './support/fake.js';
+import { describeTokenStoreContract } from './support/store-contract.js';
 
 const token = (n: number): UserToken =>
   new UserToken({
@@ -25,50 +26,7 @@ afterEach(() => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-const stores: [string, () => TokenStore][] = [
-  ['MemoryTokenStore', () => new MemoryTokenStore()],
-  ['FileTokenStore', () => new FileTokenStore(join(folder, 'tokens.json'))],
-];
-
-for (const [name, create] of stores) {
-  describe(`${name}: the TokenStore contract`, () => {
-    it('gets what was set, per key, and undefined for an unknown key', async () => {
-      const store = create();
-      expect(await store.get('default')).toBeUndefined();
-      await store.set('default', token(1));
-      await store.set('other', token(2));
-      expect((await store.get('default'))?.toJSON()).toEqual(token(1).toJSON());
-      expect((await store.get('other'))?.accessToken).toBe('access-2');
-    });
-
-    it('runs concurrent updates of a key one after the other, each seeing the previous result', async () => {
-      const store = create();
-      await store.set('default', token(0));
-      const seen: string[] = [];
-      await Promise.all(
-        Array.from({ length: 20 }, (_, index) =>
-          store.update('default', async (current) => {
-            seen.push(current?.accessToken ?? 'none');
-            await new Promise((resolve) => setTimeout(resolve, 1));
-            return token(index + 1);
-          }),
-        ),
-      );
-      expect(seen).toEqual(['access-0', ...Array.from({ length: 19 }, (_, index) => `access-${String(index + 1)}`)]);
-      expect((await store.get('default'))?.accessToken).toBe('access-20');
-    });
-
-    it('stores nothing when the replacement throws, and goes on with later updates', async () => {
-      const store = create();
-      await store.set('default', token(1));
-      const failure = new Error('refresh failed');
-      expect(await rejectionOf(store.update('default', () => Promise.reject(failure)))).toBe(failure);
-      expect((await store.get('default'))?.accessToken).toBe('access-1');
-      await store.update('default', () => Promise.resolve(token(2)));
-      expect((await store.get('default'))?.accessToken).toBe('access-2');
-    });
-  });
-}
+describeTokenStoreContract('MemoryTokenStore', () => new MemoryTokenStore());
 
 describe('FileTokenStore', () => {
   it('writes the documented format, readable only by its owner', async () => {

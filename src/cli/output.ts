@@ -18,7 +18,7 @@ export async function checkSaveTarget(input: CommandInput): Promise<void> {
   if (file === undefined) return;
   if (file.trim() === '') throw new UsageError('--save needs a file name, e.g. --save user_token.json.');
   const store = new FileTokenStore(file);
-  await store.get('default'); // a corrupt or unreadable file fails now, not after the login
+  await store.read('default'); // a corrupt or unreadable file fails now, not after the login
   try {
     await access(dirname(store.path), constants.W_OK);
   } catch (error) {
@@ -41,7 +41,10 @@ export async function deliverToken(token: AccessToken, input: CommandInput, io: 
     if (!(token instanceof UserToken)) throw new UsageError('--save keeps user tokens (with a refresh token) only.');
     const store = new FileTokenStore(file);
     try {
-      await store.set('default', token);
+      // A new token outranks what the file holds: one generation above it.
+      const stored = await store.read('default');
+      const outcome = await store.writeIfNewer('default', { token, generation: (stored?.generation ?? 0) + 1 });
+      if (!outcome.written) throw new Error(`Another program wrote a newer token to ${store.path} meanwhile.`);
     } catch (error) {
       printToken(token, json, io);
       io.stderr(

@@ -1,12 +1,12 @@
 import { UserAuthenticator, type AppCredentials } from '../auth/user-authenticator.js';
-import { InvalidRefreshTokenError } from '../errors/invalid-refresh-token-error.js';
+import { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
 import { TokenStoreError } from '../errors/token-store-error.js';
-import { refreshAccessToken } from '../helpers/refresh-access-token.js';
 import { validateToken } from '../helpers/validate-token.js';
 import { httpOptionsOf, type HttpOptions } from '../http/options.js';
 import type { ScopeLike } from '../scopes.js';
 import { FileTokenStore } from '../store/file-token-store.js';
-import type { TokenStore } from '../store/token-store.js';
+import type { TokenRecord, TokenStore } from '../store/token-store.js';
+import type { UserTokenData, UserTokenPair } from '../tokens/to-user-token.js';
 import { UserToken } from '../tokens/user-token.js';
 import { TokenManager, type TokenManagerOptions } from './token-manager.js';
 
@@ -15,10 +15,10 @@ import { TokenManager, type TokenManagerOptions } from './token-manager.js';
  * scopes, or an object with `authenticate()` (a `UserAuthenticator`, a `DeviceCodeFlow`).
  */
 export type AuthGenerator =
-  | ((scopes: readonly ScopeLike[]) => Promise<UserToken>)
+  | ((scopes: readonly ScopeLike[]) => Promise<UserTokenData | UserTokenPair>)
   | {
       /** Runs a login and resolves with its token. */
-      authenticate(): Promise<UserToken>;
+      authenticate(): Promise<UserTokenData | UserTokenPair>;
     };
 
 /** Options of {@link UserAuthenticationStorageHelper}: the manager's, plus where and how. */
@@ -75,20 +75,40 @@ export class UserAuthenticationStorageHelper {
    * Returns a started {@link TokenManager} with a usable token: the stored one (validated, refreshed
    * if needed) or a new login's. A network failure or outage while checking the stored token
    * rejects instead of starting a login: a blip is not a revoked token.
+   *
+   * Every write goes through the token protocol: an expired stored token is refreshed by the
+   * manager under the store's lock (never spent twice by helpers or processes sharing the store),
+   * a validated one is rewritten one generation up only if nobody moved on meanwhile, and a new
+   * login's token is written above whatever the store holds.
    */
   async bind(): Promise<TokenManager> {
     const key = this.#options.key ?? 'default';
-    const stored = await this.#load(key);
-    const token = (stored === undefined ? undefined : await this.#revive(stored)) ?? (await this.#login());
-    const manager = new TokenManager(this.#app, token, { ...this.#options, store: this.#store, key });
-    await manager.flush(); // a store that cannot take the token fails bind(), not a later call
+    const { onInvalid } = this.#options;
+    let binding = true;
+    const manager = new TokenManager(this.#app, undefined, {
+      ...this.#options,
+      store: this.#store,
+      key,
+      // A login lost while binding is this helper's to handle (by logging in), not the caller's.
+      onInvalid: (error) => {
+        if (!binding) onInvalid?.(error);
+      },
+    });
+    try {
+      const stored = await this.#load(key);
+      const revived = stored !== undefined && (await this.#revive(manager, key, stored));
+      // setToken() rejects when the store cannot take the token: that fails bind(), not a later call.
+      if (!revived) await manager.setToken(await this.#login());
+    } finally {
+      binding = false;
+    }
     // The token was just checked with Twitch (validated, refreshed, or issued): that was the start-up validation.
     return manager.start({ validatedAt: this.#now() });
   }
 
-  async #load(key: string): Promise<UserToken | undefined> {
+  async #load(key: string): Promise<TokenRecord | undefined> {
     try {
-      return await this.#store.get(key);
+      return await this.#store.read(key);
     } catch (error) {
       // Only a corrupt file is moved aside; a file the process cannot read (permissions) may be fine.
       if (
@@ -109,32 +129,37 @@ export class UserAuthenticationStorageHelper {
     }
   }
 
-  /** The stored token made current, or `undefined` when only a new login can help. */
-  async #revive(stored: UserToken): Promise<UserToken | undefined> {
-    const info = await validateToken(stored.accessToken, this.#http);
-    let token: UserToken;
-    if (info.valid) {
-      if (info.clientId !== this.#app.appId) return undefined;
-      // Twitch's answer is the truth about lifetime and scopes (a Python-era file knows neither).
-      token = new UserToken({
-        ...stored.toJSON(),
-        expiresIn: info.expiresIn,
-        scopes: info.scopes,
-        obtainedAt: Date.now(),
-      });
-    } else {
+  /** Makes the stored token current; `false` when only a new login can help. */
+  async #revive(manager: TokenManager, key: string, stored: TokenRecord): Promise<boolean> {
+    const info = await validateToken(stored.token.accessToken, this.#http);
+    if (!info.valid) {
       try {
-        token = await refreshAccessToken(stored.refreshToken, this.#app.appId, this.#app.appSecret, this.#http);
+        return this.#covers(await manager.refresh(stored.token.accessToken));
       } catch (error) {
-        if (error instanceof InvalidRefreshTokenError) return undefined;
+        if (error instanceof ReauthenticationRequiredError) return false;
         throw error;
       }
     }
-    const missing = this.#scopes.filter((scope) => !token.scopes.includes(scope));
-    return missing.length === 0 ? token : undefined;
+    if (info.clientId !== this.#app.appId) return false;
+    // Twitch's answer is the truth about lifetime and scopes (a Python-era file knows neither).
+    const token = new UserToken({
+      ...stored.token.toJSON(),
+      expiresIn: info.expiresIn,
+      scopes: info.scopes,
+      obtainedAt: this.#now(),
+    });
+    if (!this.#covers(token)) return false;
+    // Refused only if another process moved on meanwhile: the manager then adopts its newer token.
+    await this.#store.writeIfNewer(key, { token, generation: stored.generation + 1 });
+    return true;
   }
 
-  async #login(): Promise<UserToken> {
+  #covers(token: UserToken): boolean {
+    return this.#scopes.every((scope) => token.scopes.includes(scope));
+  }
+
+  /** A new login's token, in any shape the manager's `setToken()` takes (it checks it before storing). */
+  async #login(): Promise<UserTokenData | UserTokenPair> {
     const generator = this.#options.authGenerator;
     if (generator === undefined) {
       const { authBaseUrl, dispatcher, fetch, retry, requestTimeoutMs } = this.#options;

@@ -1,30 +1,27 @@
 import type { AppCredentials } from '../auth/user-authenticator.js';
-import { InvalidRefreshTokenError } from '../errors/invalid-refresh-token-error.js';
-import { TwitchRateLimitError } from '../errors/twitch-rate-limit-error.js';
-import { MissingScopeError } from '../errors/missing-scope-error.js';
-import { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
-import { UnauthorizedError } from '../errors/unauthorized-error.js';
-import { refreshAccessToken } from '../helpers/refresh-access-token.js';
+import type { MissingScopeError } from '../errors/missing-scope-error.js';
+import type { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
 import { requireText } from '../helpers/require-text.js';
-import { validateToken, type TokenValidation } from '../helpers/validate-token.js';
-import { backoffDelayMs } from '../http/backoff.js';
+import type { TokenValidation } from '../helpers/validate-token.js';
 import { httpOptionsOf, type ClientHttpOptions, type HttpOptions } from '../http/options.js';
+import { Scheduler } from '../lifecycle/scheduler.js';
+import { TokenLine, type LineEvents } from '../lifecycle/token-line.js';
 import { MemoryTokenStore } from '../store/memory-token-store.js';
 import type { TokenStore } from '../store/token-store.js';
-import { UserToken } from '../tokens/user-token.js';
+import { resolveUserToken } from '../tokens/resolve-user-token.js';
+import { toUserToken, type UserTokenData, type UserTokenPair } from '../tokens/to-user-token.js';
+import type { UserToken } from '../tokens/user-token.js';
 import { systemClock, type Clock } from './clock.js';
+import { notify } from './notify.js';
+import { timingOf, validateIntervalOf, type TimingOptions } from './timing-options.js';
 
 /** Options of {@link TokenManager}; every one has a default. */
-export interface TokenManagerOptions extends ClientHttpOptions {
+export interface TokenManagerOptions extends ClientHttpOptions, TimingOptions {
   /** Where the token lives; every refreshed token is stored before it is handed out. Default: a {@link MemoryTokenStore}. */
   readonly store?: TokenStore;
   /** Which token of the store, e.g. one per Twitch account. Default: `'default'`. */
   readonly key?: string;
-  /** Refresh this long before the access token expires. Default: `300_000` (5 minutes). */
-  readonly refreshMarginMs?: number;
-  /** Validate this often, as Twitch requires of every app (hourly). Default: `3_600_000`. */
-  readonly validateIntervalMs?: number;
-  /** Called with every new token once it is stored. */
+  /** Called with every new token once it is stored (refreshed here, or by another process sharing the store). */
   readonly onRefresh?: (token: UserToken) => void;
   /**
    * Called when a refresh, a validation or a write to the store failed in a way that may pass
@@ -33,9 +30,11 @@ export interface TokenManagerOptions extends ClientHttpOptions {
    */
   readonly onRefreshFailure?: (error: unknown) => void;
   /**
-   * Called once when the token cannot be kept alive (refresh token refused, app credentials
-   * refused, token of another app): a {@link ReauthenticationRequiredError}. Timers stop, and
-   * `getAccessToken()` rejects with the same error until `setToken()`.
+   * Called once when the token cannot be kept alive (refresh token refused and the store holds no
+   * newer one, app credentials refused, token of another app): a {@link ReauthenticationRequiredError}.
+   * Refreshes and validations stop, and `getAccessToken()` rejects with the same error until
+   * `setToken()`, or until another process writes a newer token to the store (the manager re-reads
+   * it every `lostRecheckMs`).
    */
   readonly onInvalid?: (error: ReauthenticationRequiredError) => void;
   /** Called when validation finds the token lacks scopes it had. The token stays in use. */
@@ -55,26 +54,26 @@ export interface StartOptions {
   readonly validatedAt?: number;
 }
 
-/** The scheduler wakes at least this often, so a machine waking from sleep refreshes within a minute. */
-const MAX_TIMER_MS = 60_000;
-/** No two scheduled runs closer than this: no tight loop, whatever the token says. */
-const MIN_TIMER_MS = 1000;
-/** Backoff after failures that may pass: 5 s, doubling, capped at 5 minutes, with jitter. */
-const FAILURE_BASE_DELAY_MS = 5000;
-const FAILURE_MAX_DELAY_MS = 300_000;
+/** How many of a manager's scheduled runs may be in flight (a refresh and a validation at most). */
+const MANAGER_CONCURRENCY = 2;
 
 /**
  * Keeps one user token usable: refreshes it before it expires, validates it hourly as Twitch
- * requires, and never spends a refresh token twice.
+ * requires, and never spends a refresh token twice, also across processes sharing a store.
  *
  * - `getAccessToken()` returns the cached token at once when it is fresh (no I/O), and refreshes
  *   first when it is (nearly) expired.
- * - Any number of concurrent `getAccessToken()` and `refresh()` calls cause ONE refresh.
+ * - Any number of concurrent `getAccessToken()` and `refresh()` calls cause ONE refresh; across
+ *   processes, the store's lock and generations make it one refresh per token (see the README's
+ *   "Generations and the refresh lock").
  * - Every refreshed token is stored before it is handed out. If the store fails after Twitch
  *   already rotated the token, the new token is kept in memory (a public client's old refresh
- *   token is spent), used, and stored as soon as the store works again.
+ *   token is spent), used, and written as soon as the store works again, never over a newer one.
  * - A failure that may pass keeps the still-valid token in use and retries with backoff; a
- *   permanent one stops everything with one {@link ReauthenticationRequiredError}.
+ *   permanent one stops refreshes with one {@link ReauthenticationRequiredError}.
+ *
+ * A view on the shared token lifecycle: one `TokenLine` (the per-key state machine and its
+ * refresh protocol) and one scheduler timer.
  *
  * @example
  * ```ts
@@ -84,75 +83,80 @@ const FAILURE_MAX_DELAY_MS = 300_000;
  * ```
  */
 export class TokenManager {
-  readonly #appId: string;
-  readonly #appSecret: string | undefined;
-  readonly #store: TokenStore;
-  readonly #key: string;
-  readonly #marginMs: number;
-  readonly #validateIntervalMs: number;
+  readonly #line: TokenLine;
   readonly #clock: Clock;
+  readonly #validateIntervalMs: number;
+  readonly #appId: string;
   readonly #http: HttpOptions;
-  readonly #options: TokenManagerOptions;
-
-  #token: UserToken | undefined;
-  /** A token in use that the store does not hold yet: the constructor's, or one whose write failed. */
-  #unsaved: UserToken | undefined;
-  /** Whether `onRefresh` is still owed for `#unsaved` (a refresh whose write failed). */
-  #unsavedIsRefresh = false;
-  #saveFailures = 0;
-  #saveRetryAt = 0;
-  /** Bumped by setToken(), so a refresh started before it does not replace the new token. */
-  #generation = 0;
-  #failure: ReauthenticationRequiredError | undefined;
-  #refreshing: Promise<UserToken> | undefined;
-  #validating: Promise<TokenValidation> | undefined;
-  /** Between start() and stop(); the timers also need no permanent failure. */
-  #started = false;
-  #ticking = false;
-  #cancelTimer: (() => void) | undefined;
-  /** Scheduled work in progress, for settled() and stop(). */
-  #work: Promise<void> = Promise.resolve();
-  #nextValidationAt = 0;
-  /** Refresh failures in a row that may pass; drives the refresh backoff. */
-  #failures = 0;
-  /** While set, no refresh is tried before this time (backoff after a failure that may pass). */
-  #retryAt: number | undefined;
-  #lastFailure: unknown;
-  /** Validation failures in a row that may pass; drives the validation backoff. */
-  #validationFailures = 0;
 
   /**
    * @param app - The app's client id, and its secret (leave it out for a public client).
-   * @param token - The current token, e.g. from `authenticate()`; it is written to the store on the
-   * first tick or {@link flush}. Leave it out to use the token already in the store.
+   * @param token - The current token, e.g. from `authenticate()`: a {@link UserToken}, its plain JSON
+   * fields or twurple's `AccessToken` (see {@link toUserToken}; bad data is a `TypeError` naming the
+   * field). For an `[accessToken, refreshToken]` pair, use {@link setToken}. Leave it out to use the token
+   * already in the store. A token given here is used at once and written to the store by the first
+   * run after `start()` or by {@link flush}, unless the store holds a token obtained as late or
+   * later (a replica restarted with an old token adopts the stored one).
    * @param options - See {@link TokenManagerOptions}.
    */
-  constructor(app: AppCredentials, token?: UserToken, options: TokenManagerOptions = {}) {
-    this.#appId = requireText(app.appId, 'appId');
-    this.#appSecret = app.appSecret === undefined ? undefined : requireText(app.appSecret, 'appSecret');
-    this.#store = options.store ?? new MemoryTokenStore();
-    this.#key = options.key ?? 'default';
-    this.#marginMs = checkedDuration('refreshMarginMs', options.refreshMarginMs ?? 300_000);
-    this.#validateIntervalMs = checkedDuration('validateIntervalMs', options.validateIntervalMs ?? 3_600_000);
-    if (this.#validateIntervalMs === 0) throw new TypeError('The validateIntervalMs option must be above 0.');
-    if (token !== undefined && !(token instanceof UserToken)) {
-      throw new TypeError('token must be a UserToken; revive stored fields with UserToken.fromJSON(fields).');
-    }
+  constructor(app: AppCredentials, token?: UserTokenData, options: TokenManagerOptions = {}) {
+    const appId = requireText(app.appId, 'appId');
+    const appSecret = app.appSecret === undefined ? undefined : requireText(app.appSecret, 'appSecret');
+    const seed = token === undefined ? undefined : toUserToken(token);
     this.#clock = options.clock ?? systemClock;
-    this.#options = options;
+    this.#validateIntervalMs = validateIntervalOf(options);
+    const events: LineEvents = {
+      refreshed: (_line, fresh) => {
+        notify(options.onRefresh, fresh);
+      },
+      failed: (_line, error) => {
+        notify(options.onRefreshFailure, error);
+      },
+      lost: (_line, error) => {
+        notify(options.onInvalid, error);
+      },
+      missingScopes: (_line, error) => {
+        notify(options.onMissingScopes, error);
+      },
+      validated: (_line, info) => {
+        notify(options.onValidate, info);
+      },
+    };
+    this.#line = new TokenLine(
+      options.key ?? 'default',
+      {
+        appId,
+        appSecret,
+        store: options.store ?? new MemoryTokenStore(),
+        http: httpOptionsOf(options),
+        clock: this.#clock,
+        timing: timingOf(options),
+        validateIntervalMs: this.#validateIntervalMs,
+        scheduler: new Scheduler(this.#clock, MANAGER_CONCURRENCY),
+        events,
+      },
+      seed,
+    );
+    this.#appId = appId;
     this.#http = httpOptionsOf(options);
-    this.#token = token;
-    this.#unsaved = token;
   }
 
   /** The token in use, as last loaded or refreshed; `undefined` before the first load from the store. */
   get token(): UserToken | undefined {
-    return this.#token;
+    return this.#line.token;
   }
 
-  /** Whether the timers run: between `start()` and `stop()`, while no permanent failure stopped them. */
+  /**
+   * The stored generation of the token in use: it grows by one with every refresh and new login,
+   * in every process sharing the store. `undefined` until the store holds the token.
+   */
+  get generation(): number | undefined {
+    return this.#line.generation;
+  }
+
+  /** Whether the timers run: between `start()` and `stop()`, while the login is not lost. */
   get running(): boolean {
-    return this.#started && this.#failure === undefined;
+    return this.#line.running;
   }
 
   /**
@@ -162,30 +166,14 @@ export class TokenManager {
    * @throws the refresh's error when the token has expired and the refresh failed.
    */
   getAccessToken(): Promise<string> {
-    const token = this.#token;
-    if (token !== undefined && this.#failure === undefined && !this.#dueForRefresh(token)) {
-      return Promise.resolve(token.accessToken);
-    }
-    return this.getToken().then((fresh) => fresh.accessToken);
+    const line = this.#line;
+    if (this.#clock.now() < line.hotUntil) return Promise.resolve(line.hotAccessToken);
+    return line.usableToken().then((token) => token.accessToken);
   }
 
   /** Like {@link getAccessToken}, with the whole token (refresh token, scopes, expiry). */
-  async getToken(): Promise<UserToken> {
-    const token = await this.#current();
-    if (!this.#dueForRefresh(token)) return token;
-    const now = this.#clock.now();
-    if (this.#retryAt !== undefined && now < this.#retryAt) {
-      // Backing off after a failure that may pass: callers must not hammer Twitch during an outage.
-      if (!token.isExpired(0, now)) return token;
-      throw this.#lastFailure;
-    }
-    try {
-      return await this.#refreshOnce(token.accessToken);
-    } catch (error) {
-      // A refresh that may pass does not make a still-valid token unusable.
-      if (this.#failure === undefined && !token.isExpired(0, this.#clock.now())) return token;
-      throw error;
-    }
+  getToken(): Promise<UserToken> {
+    return this.#line.usableToken();
   }
 
   /**
@@ -196,308 +184,65 @@ export class TokenManager {
    * moved on to a newer token since, that token is returned without another refresh: many calls
    * failing with the same old token cause one refresh.
    */
-  async refresh(rejectedAccessToken?: string): Promise<UserToken> {
-    const token = await this.#current();
-    if (rejectedAccessToken !== undefined && rejectedAccessToken !== token.accessToken) return token;
-    return this.#refreshOnce(token.accessToken);
+  refresh(rejectedAccessToken?: string): Promise<UserToken> {
+    return this.#line.refresh(rejectedAccessToken);
   }
 
   /** Validates the token now (as the timers do hourly); a 401 triggers a refresh. Joins one in progress. */
   validate(): Promise<TokenValidation> {
-    this.#validating ??= this.#validateNow().finally(() => {
-      this.#validating = undefined;
-    });
-    return this.#validating;
+    return this.#line.validate();
   }
 
   /**
    * Writes the token the store does not hold yet (the one given to the constructor, or one whose
-   * write failed) now. Resolves at once when there is none.
+   * write failed) now, with `writeIfNewer`: never over a newer token. Resolves at once when there is none.
    *
    * @throws the store's error, e.g. a {@link TokenStoreError}; the token stays in use meanwhile.
    */
-  async flush(): Promise<void> {
-    const unsaved = this.#unsaved;
-    if (unsaved === undefined) return;
-    await this.#store.set(this.#key, unsaved);
-    if (this.#unsaved !== unsaved) return;
-    this.#unsaved = undefined;
-    this.#saveFailures = 0;
-    if (this.#unsavedIsRefresh) {
-      this.#unsavedIsRefresh = false;
-      this.#notify(this.#options.onRefresh, unsaved);
-    }
+  flush(): Promise<void> {
+    return this.#line.flush();
   }
 
   /**
    * Replaces the token, e.g. after the user logged in again: clears a permanent failure, stores
-   * it, and (after `start()`) re-arms the timers, with a validation right away.
+   * it one generation above whatever the store holds (so every manager sharing the store adopts
+   * it, lost ones included), and (after `start()`) re-arms the timers, with a validation right away.
    *
+   * @param token - A {@link UserToken}, its plain JSON fields, twurple's `AccessToken`, or the
+   * `[accessToken, refreshToken]` pair (validated once at Twitch to learn its lifetime and scopes;
+   * see {@link resolveUserToken}).
+   * @throws TypeError for bad token data, before anything is sent or stored.
    * @throws the store's error; the new token is used all the same, and stored later.
    */
-  async setToken(token: UserToken): Promise<void> {
-    this.#generation += 1;
-    this.#token = token;
-    this.#unsaved = token;
-    this.#unsavedIsRefresh = false;
-    this.#failure = undefined;
-    this.#failures = 0;
-    this.#retryAt = undefined;
-    this.#nextValidationAt = this.#clock.now();
-    if (this.#started) this.#schedule(0);
-    await this.flush();
+  async setToken(token: UserTokenData | UserTokenPair): Promise<void> {
+    const resolved = await resolveUserToken(token, { ...this.#http, appId: this.#appId });
+    await this.#line.setToken(resolved);
   }
 
   /**
    * Starts the timers: validation now (or `validateIntervalMs` after `validatedAt`) and then
    * every `validateIntervalMs`, refresh before expiry. The first run happens at once, so
    * `settled()` right after covers it. The timers never keep the process alive. Returns the manager.
+   *
+   * @throws the {@link ReauthenticationRequiredError} while the login is lost.
    */
   start(options: StartOptions = {}): this {
-    if (this.#started) return this;
-    if (this.#failure !== undefined) throw this.#failure;
-    this.#started = true;
-    this.#nextValidationAt =
-      options.validatedAt === undefined ? this.#clock.now() : options.validatedAt + this.#validateIntervalMs;
-    this.#work = this.#tick();
+    const failure = this.#line.failure;
+    if (failure !== undefined) throw failure;
+    if (this.#line.active) return this;
+    const validatedAt = options.validatedAt;
+    this.#line.start(validatedAt === undefined ? this.#clock.now() : validatedAt + this.#validateIntervalMs, undefined);
     return this;
   }
 
   /** Stops the timers; resolves once a refresh or validation in progress has finished. */
   async stop(): Promise<void> {
-    this.#started = false;
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
-    await this.settled();
+    this.#line.stop();
+    await this.#line.settled();
   }
 
   /** Resolves when no refresh, validation or scheduled run is in progress. */
-  async settled(): Promise<void> {
-    for (;;) {
-      const pending = [this.#work, this.#refreshing, this.#validating];
-      await Promise.all(pending.map((work) => work?.catch(() => undefined) ?? Promise.resolve()));
-      if (pending[0] === this.#work && pending[1] === this.#refreshing && pending[2] === this.#validating) return;
-    }
+  settled(): Promise<void> {
+    return this.#line.settled();
   }
-
-  async #current(): Promise<UserToken> {
-    if (this.#failure !== undefined) throw this.#failure;
-    this.#token ??= await this.#store.get(this.#key);
-    if (this.#token === undefined) {
-      const error = new ReauthenticationRequiredError(`the store holds no token under the key "${this.#key}".`);
-      this.#fail(error);
-      throw error;
-    }
-    return this.#token;
-  }
-
-  /** When to refresh: `refreshMarginMs` before expiry, or at half-life for tokens shorter than twice the margin. */
-  #refreshAt(token: UserToken): number {
-    return token.expiresAt - Math.min(this.#marginMs, (token.expiresIn * 1000) / 2);
-  }
-
-  #dueForRefresh(token: UserToken): boolean {
-    return this.#clock.now() >= this.#refreshAt(token);
-  }
-
-  /** Single-flight: one refresh at a time, joined by every caller. */
-  #refreshOnce(staleAccessToken: string): Promise<UserToken> {
-    this.#refreshing ??= this.#refreshInStore(staleAccessToken).finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
-  }
-
-  async #refreshInStore(staleAccessToken: string): Promise<UserToken> {
-    const generation = this.#generation;
-    let rotated: UserToken | undefined;
-    try {
-      const token = await this.#store.update(this.#key, async (stored) => {
-        // A token the store does not hold yet is newer than the store's.
-        const current = this.#unsaved ?? stored ?? this.#token;
-        if (current === undefined) {
-          throw new ReauthenticationRequiredError(`the store holds no token under "${this.#key}".`);
-        }
-        // Another process, or an earlier refresh, already replaced the stale token: use that one.
-        if (current.accessToken !== staleAccessToken && !this.#dueForRefresh(current)) return current;
-        // The lifetime counts on this manager's clock (which a test may drive), from the request.
-        const requestedAt = this.#clock.now();
-        const fresh = await refreshAccessToken(current.refreshToken, this.#appId, this.#appSecret, this.#http);
-        rotated = new UserToken({ ...fresh.toJSON(), obtainedAt: requestedAt });
-        return rotated;
-      });
-      if (generation !== this.#generation) return this.#token ?? token; // setToken() came first
-      const isNew = token.accessToken !== this.#token?.accessToken;
-      this.#token = token;
-      this.#unsaved = undefined;
-      this.#failures = 0;
-      this.#retryAt = undefined;
-      if (isNew) this.#notify(this.#options.onRefresh, token);
-      return token;
-    } catch (error) {
-      if (rotated !== undefined && generation === this.#generation) {
-        // Twitch answered: only storing failed. The old refresh token may be spent, so the new
-        // token must not be lost: keep using it and store it as soon as the store works.
-        this.#token = rotated;
-        this.#unsaved = rotated;
-        this.#unsavedIsRefresh = true;
-        this.#failures = 0;
-        this.#retryAt = undefined;
-        this.#saveFailed(error);
-        return rotated;
-      }
-      this.#onFailure(error);
-      throw this.#failure ?? error;
-    } finally {
-      this.#schedule();
-    }
-  }
-
-  async #validateNow(): Promise<TokenValidation> {
-    const token = await this.#current();
-    let info: TokenValidation;
-    try {
-      info = await validateToken(token.accessToken, this.#http);
-    } catch (error) {
-      this.#validationFailures += 1;
-      this.#nextValidationAt = this.#clock.now() + this.#waitAfter(this.#validationFailures, error);
-      this.#notify(this.#options.onRefreshFailure, error);
-      throw error;
-    }
-    this.#validationFailures = 0;
-    this.#nextValidationAt = this.#clock.now() + this.#validateIntervalMs;
-    if (!info.valid) {
-      await this.#refreshOnce(token.accessToken);
-      return info;
-    }
-    if (info.clientId !== this.#appId) {
-      this.#fail(
-        new ReauthenticationRequiredError(
-          `the token was issued to the app ${info.clientId}, not to ${this.#appId}, so this app cannot refresh it.`,
-        ),
-      );
-      return info;
-    }
-    const missing = token.scopes.filter((scope) => !info.scopes.includes(scope));
-    if (missing.length > 0) this.#notify(this.#options.onMissingScopes, new MissingScopeError(missing));
-    this.#notify(this.#options.onValidate, info);
-    return info;
-  }
-
-  #onFailure(error: unknown): void {
-    if (error instanceof ReauthenticationRequiredError) {
-      this.#fail(error);
-    } else if (error instanceof InvalidRefreshTokenError) {
-      this.#fail(
-        new ReauthenticationRequiredError(
-          'Twitch refused the refresh token (revoked, expired or already used).',
-          error,
-        ),
-      );
-    } else if (error instanceof UnauthorizedError) {
-      this.#fail(
-        new ReauthenticationRequiredError(
-          "Twitch refused the app's credentials; check the client id and secret.",
-          error,
-        ),
-      );
-    } else {
-      this.#failures += 1;
-      this.#lastFailure = error;
-      this.#retryAt = this.#clock.now() + this.#waitAfter(this.#failures, error);
-      this.#notify(this.#options.onRefreshFailure, error);
-    }
-  }
-
-  #saveFailed(error: unknown): void {
-    this.#saveFailures += 1;
-    this.#saveRetryAt = this.#clock.now() + this.#waitAfter(this.#saveFailures, error);
-    this.#notify(this.#options.onRefreshFailure, error);
-  }
-
-  /**
-   * The wait after the n-th failure in a row: 5 s doubling to 5 minutes, with jitter, never under
-   * 1 s, and never shorter than a rate limit asked for.
-   */
-  #waitAfter(failures: number, error: unknown): number {
-    const backoff = Math.max(MIN_TIMER_MS, backoffDelayMs(failures, FAILURE_BASE_DELAY_MS, FAILURE_MAX_DELAY_MS));
-    return error instanceof TwitchRateLimitError ? Math.max(backoff, error.retryAfterMs ?? 0) : backoff;
-  }
-
-  #fail(error: ReauthenticationRequiredError): void {
-    if (this.#failure !== undefined) return;
-    this.#failure = error;
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
-    this.#notify(this.#options.onInvalid, error);
-  }
-
-  /** Arms the one timer for the next due work. A running tick re-arms it itself when it ends. */
-  #schedule(delayMs?: number): void {
-    if (this.#ticking) return;
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
-    if (!this.running) return;
-    const now = this.#clock.now();
-    const token = this.#token;
-    const refreshAt = this.#retryAt ?? (token === undefined ? now : this.#refreshAt(token));
-    const saveAt = this.#unsaved === undefined ? Number.POSITIVE_INFINITY : this.#saveRetryAt;
-    const dueAt = Math.min(refreshAt, this.#nextValidationAt, saveAt);
-    const delay = delayMs ?? Math.min(MAX_TIMER_MS, Math.max(MIN_TIMER_MS, dueAt - now));
-    this.#cancelTimer = this.#clock.setTimer(() => {
-      this.#work = this.#tick();
-    }, delay);
-  }
-
-  /** Runs what is due. A timer that fires late (the machine slept) finds everything due at once. */
-  async #tick(): Promise<void> {
-    this.#cancelTimer = undefined;
-    this.#ticking = true;
-    try {
-      if (this.#unsaved !== undefined && this.#clock.now() >= this.#saveRetryAt) {
-        await this.flush().catch((error: unknown) => {
-          this.#saveFailed(error);
-        });
-      }
-      // No token yet and backing off after a failed load: the store is not read again before then.
-      if (this.#token === undefined && this.#retryAt !== undefined && this.#clock.now() < this.#retryAt) return;
-      let token: UserToken;
-      try {
-        token = await this.#current();
-      } catch (error) {
-        // A missing token failed the manager already; a store that cannot be read may recover:
-        // nothing can be refreshed or validated until then, so everything waits for the retry.
-        if (!(error instanceof ReauthenticationRequiredError)) {
-          this.#onFailure(error);
-          this.#nextValidationAt = Math.max(this.#nextValidationAt, this.#retryAt ?? 0);
-        }
-        return;
-      }
-      const refreshDue = this.#retryAt === undefined ? this.#dueForRefresh(token) : this.#clock.now() >= this.#retryAt;
-      if (refreshDue) await this.#refreshOnce(token.accessToken);
-      if (this.#clock.now() >= this.#nextValidationAt) await this.validate();
-    } catch {
-      // Reported where it happened: refreshes in #refreshInStore, validations in #validateNow.
-    } finally {
-      this.#ticking = false;
-      this.#schedule();
-    }
-  }
-
-  /** Calls a user callback; one that throws must not break the manager. */
-  #notify<T>(callback: ((value: T) => void) | undefined, value: T): void {
-    if (callback === undefined) return;
-    try {
-      callback(value);
-    } catch (error) {
-      process.emitWarning(`A TokenManager callback threw: ${String(error)}`, 'TokenManagerWarning');
-    }
-  }
-}
-
-function checkedDuration(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new TypeError(`The ${name} option must be a whole number of milliseconds ≥ 0; got ${String(value)}.`);
-  }
-  return value;
 }
