@@ -142,7 +142,8 @@ export default {
         `token to each; a fresh worker process holds them, as a bot restarting with ${num(config.manyBurstUsers)} ` +
         `stored users does, and starts. Wall time runs from the start until every user is validated (or failed). ` +
         `Connections are those the fake saw opened; in flight counts requests issued and not yet answered, in the ` +
-        `worker (undici's diagnostics channels); failed requests are those that ended in an error there (a timeout, a ` +
+        `worker (undici's diagnostics channels; an attempt the client gave up on at its deadline stays in flight until ` +
+        `its answer arrives or its connection is cut); failed requests are those that ended in an error there (a timeout, a ` +
         `reset connection), each retried by the client or counted as a failed validation. Medians of ${String(config.manyBurstRounds)} round(s).`,
       '',
       markdownTable(

@@ -57,6 +57,7 @@ import { fakeCall, serveJobs } from '../../lib/worker-ipc.js';
  * @property {number} requests Requests the fake received.
  * @property {number} connections Connections the fake saw opened.
  * @property {number} peakInFlight Requests issued and not yet answered at most, in this process.
+ * @property {Record<string, number>} requestsByEndpoint Requests issued in this process, by `METHOD /path`.
  * @property {number} requestErrors Requests that ended in an error (timeout, reset) in this process; retried ones among them.
  * @property {string} note What the holder does at start.
  */
@@ -73,7 +74,12 @@ function requestCounter() {
   let inFlight = 0;
   let peak = 0;
   let errors = 0;
-  const onCreate = () => {
+  /** @type {Record<string, number>} */
+  const byEndpoint = {};
+  const onCreate = (/** @type {any} */ message) => {
+    const request = /** @type {{ method?: string, path?: string } | undefined} */ (message?.request);
+    const key = `${request?.method ?? '?'} ${(request?.path ?? '?').split('?')[0] ?? '?'}`;
+    byEndpoint[key] = (byEndpoint[key] ?? 0) + 1;
     issued += 1;
     inFlight += 1;
     peak = Math.max(peak, inFlight);
@@ -97,6 +103,9 @@ function requestCounter() {
     },
     get errors() {
       return errors;
+    },
+    get byEndpoint() {
+      return byEndpoint;
     },
     close() {
       diagnostics.unsubscribe('undici:request:create', onCreate);
@@ -323,6 +332,7 @@ async function burst(job) {
   const wallMs = performance.now() - started;
   const peakInFlight = requests.peak;
   const requestErrors = requests.errors;
+  const requestsByEndpoint = requests.byEndpoint;
   requests.close();
   /** @type {import('../../lib/fake-process.js').FakeStats} */
   const stats = await fakeCall('stats');
@@ -337,6 +347,7 @@ async function burst(job) {
     connections: stats.connectionCount,
     peakInFlight,
     requestErrors,
+    requestsByEndpoint,
     note,
   };
 }
