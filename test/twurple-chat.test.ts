@@ -104,7 +104,10 @@ async function startIrcStub(
 class ChatUserSource implements TwurpleTokenSource {
   readonly appId = app.appId;
   constructor(readonly manager: TokenManager) {}
-  tokenForUser(userId: string): SourceToken | undefined {
+  hasUser(userId: string): boolean {
+    return userId === DEMO_USER.id;
+  }
+  currentTokenForUser(userId: string): SourceToken | undefined {
     return userId === DEMO_USER.id ? this.manager.token : undefined;
   }
   getTokenForUser(): Promise<SourceToken> {

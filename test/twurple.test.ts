@@ -32,7 +32,10 @@ class ManagerPool implements TwurpleTokenSource {
     this.#managers.set(userId, new TokenManager(app, token, { authBaseUrl: this.authBaseUrl, retry: { limit: 0 } }));
     for (const intent of intents) this.#intents.set(intent, userId);
   }
-  tokenForUser(userId: string): SourceToken | undefined {
+  hasUser(userId: string): boolean {
+    return this.#managers.has(userId);
+  }
+  currentTokenForUser(userId: string): SourceToken | undefined {
     return this.#managers.get(userId)?.token;
   }
   getTokenForUser(userId: string): Promise<SourceToken> {
@@ -140,7 +143,7 @@ describe("twurple's ApiClient on the pool's tokens", () => {
       grant_type: 'refresh_token',
       refresh_token: tokens.broadcaster.refreshToken,
     });
-    const renewed = pool.tokenForUser(BROADCASTER.id)?.accessToken;
+    const renewed = pool.currentTokenForUser(BROADCASTER.id)?.accessToken;
     expect(renewed).not.toBe(tokens.broadcaster.accessToken);
     expect(helix.requests.map((r) => [r.token, r.status])).toEqual([
       [tokens.broadcaster.accessToken, 401],
@@ -246,7 +249,8 @@ describe('createTwurpleAuthProvider', () => {
     const held = new Map<string, UserToken>();
     const source: TwurpleTokenSource = {
       appId: app.appId,
-      tokenForUser: (userId) => held.get(userId),
+      hasUser: (userId) => held.has(userId),
+      currentTokenForUser: (userId) => held.get(userId),
       getTokenForUser: (userId) => Promise.resolve(held.get(userId)!),
       refreshForUser: (userId) => Promise.resolve(held.get(userId)!),
       userIdForIntent: () => undefined,

@@ -58,15 +58,15 @@ export class TwurpleAuthProvider {
   }
 
   /**
-   * The scopes of the user's token as held now.
+   * The scopes of the user's token as held now (none while no token is held, e.g. before the pool
+   * loaded it).
    *
    * @throws TypeError when the pool holds no such user.
    */
   getCurrentScopesForUser(user: TwurpleUserIdResolvable): string[] {
     const userId = userIdOf(user);
-    const token = this.#source.tokenForUser(userId);
-    if (token === undefined) throw unknownUser(userId);
-    return [...token.scopes];
+    if (!this.#source.hasUser(userId)) throw unknownUser(userId);
+    return [...(this.#source.currentTokenForUser(userId)?.scopes ?? [])];
   }
 
   /**
@@ -80,7 +80,7 @@ export class TwurpleAuthProvider {
     ...scopeSets: (readonly string[] | undefined)[]
   ): Promise<TwurpleAccessTokenWithUserId | null> {
     const userId = userIdOf(user);
-    if (this.#source.tokenForUser(userId) === undefined) {
+    if (!this.#source.hasUser(userId)) {
       this.#handedOut.delete(userId);
       return null;
     }
@@ -126,7 +126,7 @@ export class TwurpleAuthProvider {
    */
   async refreshAccessTokenForUser(user: TwurpleUserIdResolvable): Promise<TwurpleAccessTokenWithUserId> {
     const userId = userIdOf(user);
-    if (this.#source.tokenForUser(userId) === undefined) {
+    if (!this.#source.hasUser(userId)) {
       this.#handedOut.delete(userId);
       throw unknownUser(userId);
     }
@@ -162,7 +162,7 @@ export class TwurpleAuthProvider {
     this.#handedOut.set(userId, accessToken);
     if (this.#handedOut.size < this.#sweepAt) return;
     for (const known of this.#handedOut.keys()) {
-      if (this.#source.tokenForUser(known) === undefined) this.#handedOut.delete(known);
+      if (!this.#source.hasUser(known)) this.#handedOut.delete(known);
     }
     this.#sweepAt = Math.max(MIN_SWEEP_SIZE, this.#handedOut.size * 2);
   }

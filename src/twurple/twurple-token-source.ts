@@ -17,11 +17,13 @@ export interface SourceToken {
 export interface TwurpleTokenSource {
   /** The app's client id: the auth provider's `clientId`. */
   readonly appId: string;
+  /** Whether the pool holds the user. */
+  hasUser(userId: string): boolean;
   /**
-   * The token held for a user right now, without I/O; `undefined` when the pool has no such user.
-   * twurple asks for a user's scopes synchronously.
+   * The token held for a user right now, without I/O (twurple asks for a user's scopes
+   * synchronously); `undefined` when none is held at the moment.
    */
-  tokenForUser(userId: string): SourceToken | undefined;
+  currentTokenForUser(userId: string): SourceToken | undefined;
   /** A token of the user that works now: the held one while fresh, else a refreshed one. */
   getTokenForUser(userId: string): Promise<SourceToken>;
   /**
