@@ -125,12 +125,15 @@ export default {
 
     const markdown = [
       `**At rest.** One fresh worker process (\`--expose-gc\`) per holder and size builds the holder with N users ` +
-        `whose tokens are fresh (30-character tokens, like Twitch's) and, for the holders that validate, were just ` +
-        `validated (\`start({ validatedAt: now })\`), so nothing is due. After ${'500'} ms with nothing to do, four ` +
-        `forced GCs; the heap growth over the reading before the users were added, divided by N, is the heap per ` +
-        `user. "Over the tokens" subtracts what the \`UserToken\`s alone take. Timers are the live \`Timeout\` objects ` +
-        `(counted with \`async_hooks\`, unref'd ones included); requests are those issued through either undici ` +
-        `(diagnostics channels) while building and resting.`,
+        `whose tokens are fresh (30-character tokens, like Twitch's), so that nothing is due: the \`TokenManager\`s ` +
+        `are started as just validated (\`start({ validatedAt: now })\`); the \`TokenPool\` gets tokens the fake issued ` +
+        `(\`addUser(token, { userId })\`), is started, and validates every user once at its bounded concurrency ` +
+        `(those are its requests below); twurple's provider gets \`addUser(userId, token)\` and never validates. ` +
+        `Then the holder rests (500 ms; the pool 6 s, until the idle keep-alive connections and their timers are ` +
+        `gone), four forced GCs, and the heap growth over the reading before the users were added, divided by N, is ` +
+        `the heap per user (undici and zod are loaded before that reading). "Over the tokens" subtracts what the ` +
+        `\`UserToken\`s alone take. Timers are the live \`Timeout\` objects (counted with \`async_hooks\`, unref'd ones ` +
+        `included); requests are those issued through either undici (diagnostics channels) while building and resting.`,
       '',
       markdownTable(
         ['holder', 'users', 'heap B/user', 'over the tokens', 'timers at rest', 'requests', 'build ms'],

@@ -67,6 +67,8 @@ const APP_SCOPES = ['chat:read', 'chat:edit'];
 const LIFETIME_S = 14_124;
 /** How long the holder sits with nothing due before the heap is read. */
 const REST_MS = 500;
+/** The same, for a holder that validated at start: past the fake's 5 s keep-alive. */
+const POOL_REST_MS = 6000;
 
 /** Counts the HTTP requests issued by either undici (npm's, and Node's behind the global fetch). */
 function requestCounter() {
@@ -177,6 +179,7 @@ const NOWHERE = 'http://127.0.0.1:9/oauth2';
 async function heap(job) {
   // Load everything the holder needs before the first reading.
   const { RefreshingAuthProvider } = job.holder === 'twurple' ? await import('@twurple/auth') : {};
+  const issued = job.holder === 'pool' ? await issueTokens(job.users) : undefined;
   const requests = requestCounter();
   const timers = timerCounter();
   /** @type {unknown[]} */
@@ -210,20 +213,22 @@ async function heap(job) {
       provider.addUser(String(100_000_000 + user), twurpleToken(syntheticToken()));
     keep.push(provider);
   } else {
-    const pool = await restingPool(job.users);
+    const pool = await startedPool(/** @type {IssuedTokens} */ (issued));
     keep.push(pool);
     stop = async () => {
       await pool.stop();
     };
   }
   const buildMs = performance.now() - started;
-  await sleep(REST_MS);
+  // A holder that talked to Twitch rests until the idle keep-alive connections (and their timers)
+  // are closed (the fake closes them after 5 s), so only the holder's own timers are counted.
+  await sleep(job.holder === 'pool' ? POOL_REST_MS : REST_MS);
   // The rest's own timer is reported destroyed a turn after it fired.
   for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
   const after = gcHeap();
   const live = timers.live;
   timers.close();
-  const issued = requests.issued;
+  const sent = requests.issued;
   requests.close();
   await stop?.();
   return {
@@ -232,19 +237,87 @@ async function heap(job) {
     bytesPerUser: (after - before) / job.users,
     heapBytes: after - before,
     timers: live,
-    requests: issued,
+    requests: sent,
     buildMs,
   };
 }
 
 /**
- * A started TokenPool holding `users` users with nothing due. @param {number} users
+ * @typedef {object} IssuedTokens Tokens the fake issued, kept outside the V8 heap until they are used.
+ * @property {Buffer} json One token's JSON fields per line, each with its `userId`.
+ * @property {import('../../lib/fake-process.js').FakeTarget} target
+ */
+
+/**
+ * A fresh fake with `count` users, a token issued to each, and undici loaded by one validation:
+ * all before the heap's first reading. The tokens wait as bytes in a Buffer (not on the heap), so
+ * the holder's reading counts their strings as the other holders' readings do.
+ * @param {number} count
+ * @returns {Promise<IssuedTokens>}
+ */
+async function issueTokens(count) {
+  const users = Array.from({ length: count }, (_, index) => ({
+    id: String(200_000_000 + index),
+    login: `user${String(index)}`,
+  }));
+  /** @type {import('../../lib/fake-process.js').FakeTarget} */
+  const target = await fakeCall('reset', { users });
+  /** @type {string[]} */
+  const lines = [];
+  const CHUNK = 1000;
+  for (let from = 0; from < users.length; from += CHUNK) {
+    const issued = await Promise.all(
+      users
+        .slice(from, from + CHUNK)
+        .map((user) => fakeCall('issueUserToken', { clientId: target.clientId, userId: user.id, scopes: APP_SCOPES })),
+    );
+    issued.forEach((fields, index) => lines.push(JSON.stringify({ ...fields, userId: users[from + index]?.id })));
+  }
+  const first = /** @type {{ accessToken: string }} */ (JSON.parse(lines[0] ?? '{}'));
+  await lib.validateToken(first.accessToken, { authBaseUrl: target.authBaseUrl });
+  return { json: Buffer.from(lines.join('\n')), target };
+}
+
+/** @param {IssuedTokens} issued */
+function* tokensOf(issued) {
+  for (const line of issued.json.toString('utf8').split('\n')) {
+    const { userId, ...fields } = /** @type {Record<string, unknown>} */ (JSON.parse(line));
+    yield { userId: String(userId), token: lib.UserToken.fromJSON(fields) };
+  }
+}
+
+/**
+ * A started TokenPool holding the issued users, once its start-up validation of every user is done.
+ * @param {IssuedTokens} issued
  * @returns {Promise<{ stop(): Promise<void> }>}
  */
-async function restingPool(users) {
+async function startedPool(issued) {
   const TokenPool = /** @type {any} */ (lib)['TokenPool'];
   if (typeof TokenPool !== 'function') throw new Error('This build has no TokenPool.');
-  throw new Error(`TokenPool rows are not wired yet (${String(users)} users).`);
+  const app = { appId: issued.target.clientId, appSecret: issued.target.clientSecret };
+  let validated = 0;
+  let failures = 0;
+  const pool = new TokenPool(app, {
+    authBaseUrl: issued.target.authBaseUrl,
+    onValidate: () => {
+      validated += 1;
+    },
+    onRefreshFailure: () => {
+      failures += 1;
+    },
+    onInvalid: () => {
+      failures += 1;
+    },
+  });
+  let users = 0;
+  for (const { userId, token } of tokensOf(issued)) {
+    await pool.addUser(token, { userId });
+    users += 1;
+  }
+  await pool.start();
+  while (validated + failures < users) await sleep(20);
+  if (failures > 0) throw new Error(`${String(failures)} of ${String(users)} start-up validations failed.`);
+  return pool;
 }
 
 /**
@@ -298,7 +371,8 @@ async function burst(job) {
   let stop = async () => undefined;
   /** @type {string} */
   let note;
-  const started = performance.now();
+  /** @type {number} From the start: set right before it, once the holder is built. */
+  let started;
   if (job.holder === 'managers') {
     note = 'each `start()` validates at once';
     const managers = tokens.map(
@@ -311,6 +385,7 @@ async function burst(job) {
           onInvalid: onFailure,
         }),
     );
+    started = performance.now();
     for (const manager of managers) manager.start();
     stop = async () => {
       await Promise.all(managers.map((manager) => manager.stop()));
@@ -322,11 +397,30 @@ async function burst(job) {
     process.env['TWURPLE_MOCK_API_PORT'] = String(target.port);
     const { RefreshingAuthProvider } = await import('@twurple/auth');
     const provider = new RefreshingAuthProvider({ clientId: app.appId, clientSecret: app.appSecret });
+    started = performance.now();
     for (const token of tokens) {
       provider.addUserForToken(twurpleToken(token)).then(onValidate, onFailure);
     }
   } else {
-    throw new Error('This build has no TokenPool.');
+    note = '`await pool.start()` loads the stored users and validates each at bounded concurrency';
+    const TokenPool = /** @type {any} */ (lib)['TokenPool'];
+    if (typeof TokenPool !== 'function') throw new Error('This build has no TokenPool.');
+    const store = new lib.MemoryTokenStore();
+    for (const [index, token] of tokens.entries()) {
+      await store.writeIfNewer(`user:${users[index]?.id ?? ''}`, { token, generation: 0 });
+    }
+    const pool = new TokenPool(app, {
+      store,
+      authBaseUrl: target.authBaseUrl,
+      onValidate,
+      onRefreshFailure: onFailure,
+      onInvalid: onFailure,
+    });
+    started = performance.now();
+    await pool.start();
+    stop = async () => {
+      await pool.stop();
+    };
   }
   await done;
   const wallMs = performance.now() - started;
