@@ -5,8 +5,8 @@ import {
   userFetchSource,
   type AuthorizedFetchSource,
 } from '../src/fetch/authorized-fetch.js';
-import { ReauthenticationRequiredError, TokenManager, type UserToken } from '../src/index.js';
-import { DEMO_APP, DEMO_USER, startFakeTwitch, type FakeTwitch } from '../src/testing/index.js';
+import { ReauthenticationRequiredError, TokenManager, TokenPool, type UserToken } from '../src/index.js';
+import { DEMO_APP, startFakeTwitch, type FakeTwitch, type FakeUser } from '../src/testing/index.js';
 import { rejectionOf } from './support/fake.js';
 import { startHelixStub, type HelixStub } from './support/helix-stub.js';
 
@@ -228,16 +228,39 @@ describe('createAuthorizedFetch', () => {
     expect(seen).toEqual([`Bearer ${token.accessToken}`, `Bearer ${await manager.getAccessToken()}`]);
   });
 
-  it('authorizedFetch and userFetchSource: one call for one user of a pool', async () => {
-    const managers = new Map([[DEMO_USER.id, manager]]);
-    const pool = {
+  it("userFetchSource: a TokenPool's users, each refreshed once after a burst of 401s, as pool.fetchForUser() will", async () => {
+    const users: FakeUser[] = Array.from({ length: 5 }, (_, index) => ({
+      id: String(61_000_000 + index),
+      login: `u${String(index)}`,
+    }));
+    for (const user of users) fake.identity.users.set(user.id, user);
+    const pool = new TokenPool(app, { authBaseUrl: fake.authBaseUrl, retry: { limit: 0 } });
+    // TokenPool does not expose its client id yet; everything else is the pool's own.
+    const own: Omit<Parameters<typeof userFetchSource>[0], 'appId'> = pool;
+    const withAppId = {
       appId: app.appId,
-      getAccessTokenForUser: (userId: string) => managers.get(userId)!.getAccessToken(),
-      refreshForUser: (userId: string, rejected?: string) => managers.get(userId)!.refresh(rejected),
+      getAccessTokenForUser: (userId: string) => own.getAccessTokenForUser(userId),
+      refreshForUser: (userId: string, rejected?: string) => own.refreshForUser(userId, rejected),
     };
-    fake.identity.expireAccessToken(token.accessToken);
-    const response = await authorizedFetch(userFetchSource(pool, DEMO_USER.id), url('users'));
-    expect(response.status).toBe(200);
-    expect(fake.requestsTo('/token')).toHaveLength(1);
+    const issued = users.map((user) => fake.issueUserToken({ userId: user.id }));
+    for (const [index, user] of users.entries()) await pool.addUser(issued[index]!, { userId: user.id });
+    for (const userToken of issued) fake.identity.expireAccessToken(userToken.accessToken);
+
+    const responses = await Promise.all(
+      users.flatMap((user) =>
+        Array.from({ length: 10 }, () => authorizedFetch(userFetchSource(withAppId, user.id), url('users'))),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
+    const refreshes = fake.requestsTo('/token');
+    expect(refreshes).toHaveLength(users.length); // one per user; refresh tokens spent twice: 0
+    expect(new Set(refreshes.map((r) => r.form['refresh_token']))).toEqual(new Set(issued.map((t) => t.refreshToken)));
+    for (const user of users) {
+      const sent = helix.requests.filter(
+        (r) => r.status === 200 && r.token === pool.currentTokenForUser(user.id)?.accessToken,
+      );
+      expect(sent).toHaveLength(10);
+    }
+    await pool.stop();
   });
 });

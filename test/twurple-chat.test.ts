@@ -2,9 +2,9 @@ import { ChatClient } from '@twurple/chat';
 import { randomInt } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TokenManager, type UserToken } from '../src/index.js';
+import { TokenPool, type UserToken } from '../src/index.js';
 import { DEMO_APP, DEMO_USER, startFakeTwitch, type FakeTwitch } from '../src/testing/index.js';
-import { createTwurpleAuthProvider, type SourceToken, type TwurpleTokenSource } from '../src/twurple/index.js';
+import { createTwurpleAuthProvider, type TwurpleTokenSource } from '../src/twurple/index.js';
 import { startHelixStub, type HelixStub } from './support/helix-stub.js';
 
 const app = { appId: DEMO_APP.clientId, appSecret: DEMO_APP.clientSecret ?? '' };
@@ -100,32 +100,24 @@ async function startIrcStub(
   };
 }
 
-/** One user with the 'chat' intent, on a real TokenManager. */
-class ChatUserSource implements TwurpleTokenSource {
-  readonly appId = app.appId;
-  constructor(readonly manager: TokenManager) {}
-  hasUser(userId: string): boolean {
-    return userId === DEMO_USER.id;
-  }
-  currentTokenForUser(userId: string): SourceToken | undefined {
-    return userId === DEMO_USER.id ? this.manager.token : undefined;
-  }
-  getTokenForUser(): Promise<SourceToken> {
-    return this.manager.getToken();
-  }
-  refreshForUser(_userId: string, rejectedAccessToken?: string): Promise<SourceToken> {
-    return this.manager.refresh(rejectedAccessToken);
-  }
-  userIdForIntent(intent: string): string | undefined {
-    return intent === 'chat' ? DEMO_USER.id : undefined;
-  }
+/** The pool as the adapter's source: the pool's own methods, and its client id (not exposed yet). */
+function sourceOf(tokenPool: TokenPool): TwurpleTokenSource {
+  const own: Omit<TwurpleTokenSource, 'appId'> = tokenPool;
+  return {
+    appId: app.appId,
+    hasUser: (userId) => own.hasUser(userId),
+    currentTokenForUser: (userId) => own.currentTokenForUser(userId),
+    getTokenForUser: (userId) => own.getTokenForUser(userId),
+    refreshForUser: (userId, rejected) => own.refreshForUser(userId, rejected),
+    userIdForIntent: (intent) => own.userIdForIntent(intent),
+  };
 }
 
 let fake: FakeTwitch;
 let helix: HelixStub;
 let irc: Awaited<ReturnType<typeof startIrcStub>>;
 let token: UserToken;
-let manager: TokenManager;
+let pool: TokenPool;
 /** A loopback address of its own (all of 127/8 is loopback on Linux), so port 6667 is free. */
 const host = `127.${String(randomInt(1, 255))}.${String(randomInt(1, 255))}.${String(randomInt(1, 255))}`;
 
@@ -141,10 +133,11 @@ beforeEach(async () => {
   process.env['TWURPLE_MOCK_API_PORT'] = String(helix.port);
   irc = await startIrcStub(fake, host);
   token = fake.issueUserToken({ scopes: ['chat:read', 'chat:edit'] });
-  manager = new TokenManager(app, token, { authBaseUrl: fake.authBaseUrl, retry: { limit: 0 } });
+  pool = new TokenPool(app, { authBaseUrl: fake.authBaseUrl, retry: { limit: 0 } });
+  await pool.addUser(token, { userId: DEMO_USER.id, intents: ['chat'] });
 });
 afterEach(async () => {
-  await manager.stop();
+  await pool.stop();
   await irc.close();
   await helix.close();
   await fake.close();
@@ -173,7 +166,7 @@ async function joinWith(chat: ChatClient): Promise<void> {
 
 function chatClient(): ChatClient {
   return new ChatClient({
-    authProvider: createTwurpleAuthProvider(new ChatUserSource(manager)),
+    authProvider: createTwurpleAuthProvider(sourceOf(pool)),
     channels: ['twitchdev'],
     webSocket: false,
     ssl: false,
@@ -197,7 +190,7 @@ describe("twurple's ChatClient on the pool's tokens", () => {
     fake.identity.expireAccessToken(token.accessToken);
     await joinWith(chatClient());
 
-    const renewed = manager.token?.accessToken;
+    const renewed = pool.currentTokenForUser(DEMO_USER.id)?.accessToken;
     expect(renewed).not.toBe(token.accessToken);
     expect(fake.requestsTo('/token')).toHaveLength(1);
     expect(irc.sessions).toEqual([{ password: `oauth:${renewed ?? ''}`, nick: 'twitchdev', joined: ['#twitchdev'] }]);

@@ -2,14 +2,9 @@ import { ApiClient } from '@twurple/api';
 import type { AuthProvider } from '@twurple/auth';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ReauthenticationRequiredError, TokenManager, type UserToken } from '../src/index.js';
+import { ReauthenticationRequiredError, TokenPool, type UserToken } from '../src/index.js';
 import { DEMO_APP, DEMO_USER, startFakeTwitch, type FakeTwitch, type FakeUser } from '../src/testing/index.js';
-import {
-  createTwurpleAuthProvider,
-  ScopesNotGrantedError,
-  type SourceToken,
-  type TwurpleTokenSource,
-} from '../src/twurple/index.js';
+import { createTwurpleAuthProvider, ScopesNotGrantedError, type TwurpleTokenSource } from '../src/twurple/index.js';
 import { expectNoSecretsIn, rejectionOf } from './support/fake.js';
 import { startHelixStub, type HelixStub } from './support/helix-stub.js';
 
@@ -18,48 +13,25 @@ const BROADCASTER: FakeUser = { id: '52000001', login: 'broadcaster' };
 const MODERATOR: FakeUser = { id: '52000002', login: 'moderator' };
 
 /**
- * A pool made of real TokenManagers, one per user, with intents: the shape the adapter asks of a
- * TokenPool. Every refresh and validation is real HTTP to the fake.
+ * The pool as the adapter's source. Everything but `appId` is the pool's own (checked below at
+ * compile time); TokenPool does not expose its client id yet, so it is added here.
  */
-class ManagerPool implements TwurpleTokenSource {
-  readonly appId = app.appId;
-  readonly #managers = new Map<string, TokenManager>();
-  readonly #intents = new Map<string, string>();
-
-  constructor(readonly authBaseUrl: string) {}
-
-  add(userId: string, token: UserToken, intents: readonly string[] = []): void {
-    this.#managers.set(userId, new TokenManager(app, token, { authBaseUrl: this.authBaseUrl, retry: { limit: 0 } }));
-    for (const intent of intents) this.#intents.set(intent, userId);
-  }
-  hasUser(userId: string): boolean {
-    return this.#managers.has(userId);
-  }
-  currentTokenForUser(userId: string): SourceToken | undefined {
-    return this.#managers.get(userId)?.token;
-  }
-  getTokenForUser(userId: string): Promise<SourceToken> {
-    return this.#manager(userId).getToken();
-  }
-  refreshForUser(userId: string, rejectedAccessToken?: string): Promise<SourceToken> {
-    return this.#manager(userId).refresh(rejectedAccessToken);
-  }
-  userIdForIntent(intent: string): string | undefined {
-    return this.#intents.get(intent);
-  }
-  async stop(): Promise<void> {
-    await Promise.all([...this.#managers.values()].map((manager) => manager.stop()));
-  }
-  #manager(userId: string): TokenManager {
-    const manager = this.#managers.get(userId);
-    if (manager === undefined) throw new TypeError(`no user ${userId}`);
-    return manager;
-  }
+function sourceOf(tokenPool: TokenPool): TwurpleTokenSource {
+  const own: Omit<TwurpleTokenSource, 'appId'> = tokenPool;
+  return {
+    appId: app.appId,
+    hasUser: (userId) => own.hasUser(userId),
+    currentTokenForUser: (userId) => own.currentTokenForUser(userId),
+    getTokenForUser: (userId) => own.getTokenForUser(userId),
+    refreshForUser: (userId, rejected) => own.refreshForUser(userId, rejected),
+    userIdForIntent: (intent) => own.userIdForIntent(intent),
+  };
 }
 
 let fake: FakeTwitch;
 let helix: HelixStub;
-let pool: ManagerPool;
+let pool: TokenPool;
+let source: TwurpleTokenSource;
 let tokens: Record<'demo' | 'broadcaster' | 'moderator', UserToken>;
 
 beforeAll(() => {
@@ -75,15 +47,20 @@ beforeEach(async () => {
   fake = await startFakeTwitch({ users: [DEMO_USER, BROADCASTER, MODERATOR] });
   helix = await startHelixStub(fake);
   process.env['TWURPLE_MOCK_API_PORT'] = String(helix.port);
-  pool = new ManagerPool(fake.authBaseUrl);
+  pool = new TokenPool(app, { authBaseUrl: fake.authBaseUrl, retry: { limit: 0 } });
+  source = sourceOf(pool);
   tokens = {
     demo: fake.issueUserToken({ userId: DEMO_USER.id, scopes: ['chat:read', 'chat:edit'] }),
     broadcaster: fake.issueUserToken({ userId: BROADCASTER.id, scopes: ['channel:manage:broadcast'] }),
     moderator: fake.issueUserToken({ userId: MODERATOR.id, scopes: ['moderator:read:chatters'] }),
   };
-  pool.add(DEMO_USER.id, tokens.demo, ['chat']);
-  pool.add(BROADCASTER.id, tokens.broadcaster);
-  pool.add(MODERATOR.id, tokens.moderator);
+  // Each addUser validates once to learn the user id; start() validates everyone once more.
+  expect(await pool.addUser(tokens.demo, { intents: ['chat'] })).toBe(DEMO_USER.id);
+  expect(await pool.addUser(tokens.broadcaster)).toBe(BROADCASTER.id);
+  expect(await pool.addUser(tokens.moderator)).toBe(MODERATOR.id);
+  await pool.start();
+  await pool.settled();
+  fake.clearRecords();
 });
 afterEach(async () => {
   await pool.stop();
@@ -92,7 +69,7 @@ afterEach(async () => {
 });
 
 function apiClient(): ApiClient {
-  const authProvider: AuthProvider = createTwurpleAuthProvider(pool, {
+  const authProvider: AuthProvider = createTwurpleAuthProvider(source, {
     appSecret: app.appSecret,
     authBaseUrl: fake.authBaseUrl,
   });
@@ -184,7 +161,7 @@ describe("twurple's ApiClient on the pool's tokens", () => {
   });
 
   it('says what to do when a call needs an app token and no app secret was given', async () => {
-    const api = new ApiClient({ authProvider: createTwurpleAuthProvider(pool), logger: { minLevel: 'critical' } });
+    const api = new ApiClient({ authProvider: createTwurpleAuthProvider(source), logger: { minLevel: 'critical' } });
     const error = await rejectionOf(api.users.getUserById('99999999'));
     expect(error).toBeInstanceOf(TypeError);
     expect(String(error)).toContain('createTwurpleAuthProvider(pool, { appSecret })');
@@ -204,7 +181,7 @@ describe("twurple's ApiClient on the pool's tokens", () => {
 
 describe('createTwurpleAuthProvider', () => {
   it("answers twurple's questions from the pool, never handing out a refresh token", async () => {
-    const provider = createTwurpleAuthProvider(pool, { appSecret: app.appSecret, authBaseUrl: fake.authBaseUrl });
+    const provider = createTwurpleAuthProvider(source, { appSecret: app.appSecret, authBaseUrl: fake.authBaseUrl });
 
     expect(provider.clientId).toBe(app.appId);
     expect(provider.hasClientSecret).toBe(true);
@@ -235,7 +212,7 @@ describe('createTwurpleAuthProvider', () => {
   });
 
   it('refreshes for an intent: the refreshed token is the one it hands out next', async () => {
-    const provider = createTwurpleAuthProvider(pool);
+    const provider = createTwurpleAuthProvider(source);
     const first = await provider.getAccessTokenForIntent('chat');
     const refreshed = await provider.refreshAccessTokenForIntent('chat');
 
