@@ -6,14 +6,13 @@
  * UserTokens alone in an array: what any holder must keep at the least).
  *
  * - `heap`: the holder with N users at rest (no request is due), after forced GCs: heap bytes per
- *   user, live timers (Timeout objects, counted with async_hooks, unref'd ones included), requests
- *   sent while building and resting.
+ *   user, live timers (set through the global timer functions, unref'd ones included), requests
+ *   sent while building and while resting.
  * - `burst`: N users whose tokens the fake Twitch (the run's shared fake process) issued, started
  *   as a bot starts after a restart; measures until every user is validated: wall time, requests
  *   in flight at most (undici's diagnostics channels, in this process: issued and not yet
  *   answered), and the connections the fake saw opened.
  */
-import { createHook } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,8 +34,9 @@ import { fakeCall, serveJobs } from '../../lib/worker-ipc.js';
  * @property {number} users
  * @property {number} bytesPerUser Heap growth (after GC) divided by the users.
  * @property {number} heapBytes The heap growth itself.
- * @property {number} timers Live Timeout objects at rest (created and neither fired nor cleared).
- * @property {number} requests HTTP requests issued while building and resting (expected 0).
+ * @property {number} timers Live timers at rest (set and neither fired nor cleared).
+ * @property {number} requestsBuilding HTTP requests issued while adding and starting the users (the pool's start-up validations).
+ * @property {number} requestsResting HTTP requests issued while resting (expected 0).
  * @property {number} buildMs How long adding the users took.
  */
 
@@ -68,7 +68,7 @@ const LIFETIME_S = 14_124;
 /** How long the holder sits with nothing due before the heap is read. */
 const REST_MS = 500;
 /** The same, for a holder that validated at start: past the fake's 5 s keep-alive. */
-const POOL_REST_MS = 6000;
+const POOL_REST_MS = 8000;
 
 /** Counts the HTTP requests issued by either undici (npm's, and Node's behind the global fetch). */
 function requestCounter() {
@@ -117,24 +117,68 @@ function requestCounter() {
   };
 }
 
-/** Live Timeout objects, ref'd or not (process.getActiveResourcesInfo() skips unref'd ones). */
+/**
+ * Live timers set through the global `setTimeout`/`setInterval` (which the library, twurple and
+ * undici use), ref'd or not: `process.getActiveResourcesInfo()` skips unref'd ones, and async_hooks
+ * would track every promise too, which costs heap of its own.
+ */
 function timerCounter() {
   const live = new Set();
-  const hook = createHook({
-    init(id, type) {
-      if (type === 'Timeout') live.add(id);
-    },
-    destroy(id) {
-      live.delete(id);
-    },
-  });
-  hook.enable();
+  const original = {
+    setTimeout: globalThis.setTimeout,
+    clearTimeout: globalThis.clearTimeout,
+    setInterval: globalThis.setInterval,
+    clearInterval: globalThis.clearInterval,
+  };
+  const counted = /** @type {typeof setTimeout} */ (
+    /** @type {unknown} */ (
+      (
+        /** @type {(...args: unknown[]) => void} */ callback,
+        /** @type {number | undefined} */ ms,
+        /** @type {unknown[]} */ ...args
+      ) => {
+        const timer = original.setTimeout(
+          (/** @type {unknown[]} */ ...given) => {
+            live.delete(timer);
+            callback(...given);
+          },
+          ms,
+          ...args,
+        );
+        live.add(timer);
+        return timer;
+      }
+    )
+  );
+  Object.assign(counted, original.setTimeout);
+  globalThis.setTimeout = counted;
+  globalThis.clearTimeout = (/** @type {NodeJS.Timeout | undefined} */ timer) => {
+    live.delete(timer);
+    original.clearTimeout(timer);
+  };
+  globalThis.setInterval = /** @type {typeof setInterval} */ (
+    /** @type {unknown} */ (
+      (
+        /** @type {(...args: unknown[]) => void} */ callback,
+        /** @type {number | undefined} */ ms,
+        /** @type {unknown[]} */ ...args
+      ) => {
+        const timer = original.setInterval(callback, ms, ...args);
+        live.add(timer);
+        return timer;
+      }
+    )
+  );
+  globalThis.clearInterval = (/** @type {NodeJS.Timeout | undefined} */ timer) => {
+    live.delete(timer);
+    original.clearInterval(timer);
+  };
   return {
     get live() {
       return live.size;
     },
     close() {
-      hook.disable();
+      Object.assign(globalThis, original);
     },
   };
 }
@@ -220,15 +264,14 @@ async function heap(job) {
     };
   }
   const buildMs = performance.now() - started;
+  const sentBuilding = requests.issued;
   // A holder that talked to Twitch rests until the idle keep-alive connections (and their timers)
-  // are closed (the fake closes them after 5 s), so only the holder's own timers are counted.
+  // are closed (the fake closes them after 5 s), so that only the holder's own timers are counted.
   await sleep(job.holder === 'pool' ? POOL_REST_MS : REST_MS);
-  // The rest's own timer is reported destroyed a turn after it fired.
-  for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
   const after = gcHeap();
   const live = timers.live;
   timers.close();
-  const sent = requests.issued;
+  const sentResting = requests.issued - sentBuilding;
   requests.close();
   await stop?.();
   return {
@@ -237,7 +280,8 @@ async function heap(job) {
     bytesPerUser: (after - before) / job.users,
     heapBytes: after - before,
     timers: live,
-    requests: sent,
+    requestsBuilding: sentBuilding,
+    requestsResting: sentResting,
     buildMs,
   };
 }
