@@ -20,6 +20,7 @@ import * as lib from '../../../../dist/index.js';
 import { fakeCall, serveJobs } from '../../lib/worker-ipc.js';
 
 /** @typedef {'pool' | 'managers' | 'twurple' | 'tokens'} Holder */
+/** @typedef {'scheduling' | 'request' | 'undici' | 'other'} TimerKind */
 
 /**
  * @typedef {object} HeapJob
@@ -34,9 +35,10 @@ import { fakeCall, serveJobs } from '../../lib/worker-ipc.js';
  * @property {number} users
  * @property {number} bytesPerUser Heap growth (after GC) divided by the users.
  * @property {number} heapBytes The heap growth itself.
- * @property {number} timers Live timers at rest (set and neither fired nor cleared).
+ * @property {Record<TimerKind, number>} timers Pending timers at rest, by kind (see timerCounter).
  * @property {number} requestsBuilding HTTP requests issued while adding and starting the users (the pool's start-up validations).
- * @property {number} requestsResting HTTP requests issued while resting (expected 0).
+ * @property {number} requestsResting HTTP requests issued while resting.
+ * @property {number} restMs How long the holder rested before the reading.
  * @property {number} buildMs How long adding the users took.
  */
 
@@ -117,65 +119,61 @@ function requestCounter() {
   };
 }
 
+/** Where a timer was set from, by its stack. @param {string} stack */
+function timerKind(stack) {
+  if (stack.includes('/dist/manager/') || stack.includes('/dist/lifecycle/')) return 'scheduling';
+  if (stack.includes('/dist/http/')) return 'request';
+  if (stack.includes('undici')) return 'undici';
+  return 'other';
+}
+
 /**
- * Live timers set through the global `setTimeout`/`setInterval` (which the library, twurple and
- * undici use), ref'd or not: `process.getActiveResourcesInfo()` skips unref'd ones, and async_hooks
- * would track every promise too, which costs heap of its own.
+ * Pending timers set through the global `setTimeout`/`setInterval` (which the library, twurple and
+ * undici use), ref'd or not, by kind: the holder's scheduling (the library's clock), a request's
+ * deadline (a request in flight), undici's connection timers, other. `process.getActiveResourcesInfo()`
+ * skips unref'd timers, and async_hooks would track every promise too, which costs heap of its own.
+ * Fired and cleared timers are dropped in sweeps, so the counter holds on to nothing for long.
  */
 function timerCounter() {
-  const live = new Set();
-  const original = {
-    setTimeout: globalThis.setTimeout,
-    clearTimeout: globalThis.clearTimeout,
-    setInterval: globalThis.setInterval,
-    clearInterval: globalThis.clearInterval,
+  /** @type {Record<TimerKind, Set<NodeJS.Timeout>>} */
+  const live = { scheduling: new Set(), request: new Set(), undici: new Set(), other: new Set() };
+  const original = { setTimeout: globalThis.setTimeout, setInterval: globalThis.setInterval };
+  let sweepAbove = 1024;
+  const size = () => Object.values(live).reduce((sum, set) => sum + set.size, 0);
+  const sweep = () => {
+    for (const set of Object.values(live)) {
+      // `_destroyed`: Node's own mark of a timer that fired (once) or was cleared.
+      for (const timer of set)
+        if (/** @type {{ _destroyed?: boolean }} */ (/** @type {unknown} */ (timer))._destroyed) set.delete(timer);
+    }
+    sweepAbove = Math.max(1024, size() * 2);
   };
-  const counted = /** @type {typeof setTimeout} */ (
-    /** @type {unknown} */ (
-      (
-        /** @type {(...args: unknown[]) => void} */ callback,
-        /** @type {number | undefined} */ ms,
-        /** @type {unknown[]} */ ...args
-      ) => {
-        const timer = original.setTimeout(
-          (/** @type {unknown[]} */ ...given) => {
-            live.delete(timer);
-            callback(...given);
-          },
-          ms,
-          ...args,
-        );
-        live.add(timer);
-        return timer;
-      }
-    )
-  );
-  Object.assign(counted, original.setTimeout);
-  globalThis.setTimeout = counted;
-  globalThis.clearTimeout = (/** @type {NodeJS.Timeout | undefined} */ timer) => {
-    live.delete(timer);
-    original.clearTimeout(timer);
+  const track = (/** @type {NodeJS.Timeout} */ timer) => {
+    live[timerKind(new Error().stack ?? '')].add(timer);
+    if (size() > sweepAbove) sweep();
+    return timer;
   };
-  globalThis.setInterval = /** @type {typeof setInterval} */ (
-    /** @type {unknown} */ (
-      (
-        /** @type {(...args: unknown[]) => void} */ callback,
-        /** @type {number | undefined} */ ms,
-        /** @type {unknown[]} */ ...args
-      ) => {
-        const timer = original.setInterval(callback, ms, ...args);
-        live.add(timer);
-        return timer;
-      }
-    )
-  );
-  globalThis.clearInterval = (/** @type {NodeJS.Timeout | undefined} */ timer) => {
-    live.delete(timer);
-    original.clearInterval(timer);
+  const wrapped = {
+    setTimeout: Object.assign(
+      (/** @type {Parameters<typeof setTimeout>} */ ...args) => track(original.setTimeout(...args)),
+      original.setTimeout,
+    ),
+    setInterval: Object.assign(
+      (/** @type {Parameters<typeof setInterval>} */ ...args) => track(original.setInterval(...args)),
+      original.setInterval,
+    ),
   };
+  Object.assign(globalThis, wrapped);
   return {
-    get live() {
-      return live.size;
+    /** @returns {Record<TimerKind, number>} */
+    counts() {
+      sweep();
+      return {
+        scheduling: live.scheduling.size,
+        request: live.request.size,
+        undici: live.undici.size,
+        other: live.other.size,
+      };
     },
     close() {
       Object.assign(globalThis, original);
@@ -269,7 +267,7 @@ async function heap(job) {
   // are closed (the fake closes them after 5 s), so that only the holder's own timers are counted.
   await sleep(job.holder === 'pool' ? POOL_REST_MS : REST_MS);
   const after = gcHeap();
-  const live = timers.live;
+  const live = timers.counts();
   timers.close();
   const sentResting = requests.issued - sentBuilding;
   requests.close();
@@ -282,6 +280,7 @@ async function heap(job) {
     timers: live,
     requestsBuilding: sentBuilding,
     requestsResting: sentResting,
+    restMs: job.holder === 'pool' ? POOL_REST_MS : REST_MS,
     buildMs,
   };
 }
