@@ -87,6 +87,7 @@ async function startIrcStub(
     });
   });
   return {
+    host,
     sessions,
     async close() {
       const closed = new Promise<void>((resolve) =>
@@ -118,8 +119,19 @@ let helix: HelixStub;
 let irc: Awaited<ReturnType<typeof startIrcStub>>;
 let token: UserToken;
 let pool: TokenPool;
-/** A loopback address of its own (all of 127/8 is loopback on Linux), so port 6667 is free. */
-const host = `127.${String(randomInt(1, 255))}.${String(randomInt(1, 255))}.${String(randomInt(1, 255))}`;
+/**
+ * A loopback address of its own (all of 127/8 is loopback on Linux), so port 6667 is free there;
+ * where only 127.0.0.1 exists (macOS), that one.
+ */
+async function startIrcStubOnLoopback(twitch: FakeTwitch): Promise<Awaited<ReturnType<typeof startIrcStub>>> {
+  const own = `127.${String(randomInt(1, 255))}.${String(randomInt(1, 255))}.${String(randomInt(1, 255))}`;
+  try {
+    return await startIrcStub(twitch, own);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRNOTAVAIL') throw error;
+    return startIrcStub(twitch, '127.0.0.1');
+  }
+}
 
 beforeAll(() => {
   process.env['TWURPLE_MOCK_API_PORT'] = '1'; // never id.twitch.tv, whatever runs first
@@ -131,7 +143,7 @@ beforeEach(async () => {
   fake = await startFakeTwitch();
   helix = await startHelixStub(fake); // twurple's chat validates the token at <mock>/auth/validate
   process.env['TWURPLE_MOCK_API_PORT'] = String(helix.port);
-  irc = await startIrcStub(fake, host);
+  irc = await startIrcStubOnLoopback(fake);
   token = fake.issueUserToken({ scopes: ['chat:read', 'chat:edit'] });
   pool = new TokenPool(app, { authBaseUrl: fake.authBaseUrl, retry: { limit: 0 } });
   await pool.addUser(token, { userId: DEMO_USER.id, intents: ['chat'] });
@@ -170,7 +182,7 @@ function chatClient(): ChatClient {
     channels: ['twitchdev'],
     webSocket: false,
     ssl: false,
-    hostName: host,
+    hostName: irc.host,
     logger: { minLevel: 'critical' },
   });
 }
