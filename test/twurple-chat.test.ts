@@ -25,7 +25,7 @@ interface IrcSession {
 async function startIrcStub(
   fake: FakeTwitch,
   host: string,
-): Promise<{ sessions: IrcSession[]; close(): Promise<void> }> {
+): Promise<{ host: string; sessions: IrcSession[]; close(): Promise<void> }> {
   const sessions: IrcSession[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
