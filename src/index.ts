@@ -56,6 +56,17 @@ export type { LockOptions, TokenLease, TokenRecord, TokenStore, WriteOutcome } f
 export { MemoryTokenStore } from './store/memory-token-store.js';
 export { FileTokenStore, type FileTokenStoreOptions } from './store/file-token-store.js';
 
+// Using the tokens: a fetch for Helix that authorizes itself (twurple's AuthProvider: 'twitchapi-oauth/twurple')
+export {
+  authorizedFetch,
+  createAuthorizedFetch,
+  userFetchSource,
+  type AuthorizedFetch,
+  type AuthorizedFetchInput,
+  type AuthorizedFetchOptions,
+  type AuthorizedFetchSource,
+} from './fetch/authorized-fetch.js';
+
 // Stand-alone helpers
 export { refreshAccessToken } from './helpers/refresh-access-token.js';
 export {

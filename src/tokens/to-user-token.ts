@@ -24,9 +24,7 @@ export interface TwurpleAccessTokenData {
  * (what `JSON.stringify(token)` wrote; `tokenType` may be left out), or twurple's `AccessToken`.
  */
 export type UserTokenData =
-  | UserToken
-  | (Omit<UserTokenJSON, 'tokenType'> & { readonly tokenType?: string })
-  | TwurpleAccessTokenData;
+  UserToken | (Omit<UserTokenJSON, 'tokenType'> & { readonly tokenType?: string }) | TwurpleAccessTokenData;
 
 /** The Python original's `(access_token, refresh_token)` pair, as an array. */
 export type UserTokenPair = readonly [accessToken: string, refreshToken: string];
