@@ -42,8 +42,10 @@ export {
 } from './device/device-code-flow.js';
 export { DeviceCode, type DeviceCodeFields } from './device/device-code.js';
 
-// Keeping tokens alive
+// Keeping tokens alive: one user (TokenManager) or many (TokenPool), on a store shared by processes
 export { TokenManager, type StartOptions, type TokenManagerOptions } from './manager/token-manager.js';
+export { TokenPool, type AddUserOptions, type TokenPoolOptions } from './manager/token-pool.js';
+export type { TimingOptions } from './manager/timing-options.js';
 export { systemClock, type Clock } from './manager/clock.js';
 export {
   UserAuthenticationStorageHelper,
@@ -98,6 +100,7 @@ export { AuthenticationInProgressError } from './errors/authentication-in-progre
 export { DeviceCodeExpiredError } from './errors/device-code-expired-error.js';
 export { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
 export { MissingScopeError } from './errors/missing-scope-error.js';
+export { UnknownUserError } from './errors/unknown-user-error.js';
 export { TokenStoreError } from './errors/token-store-error.js';
 export { TokenStoreUnavailableError } from './errors/token-store-unavailable-error.js';
 export { isTransientError } from './errors/is-transient-error.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryTokenStore, UserAuthenticationStorageHelper, type TokenManager } from '../src/index.js';
+import { MemoryTokenStore, UserAuthenticationStorageHelper, UserToken, type TokenManager } from '../src/index.js';
 import { DEMO_PUBLIC_APP } from '../src/testing/index.js';
 import { useFakeTwitch } from './support/fake.js';
 
@@ -45,6 +45,34 @@ describe('UserAuthenticationStorageHelper on a shared store', () => {
     expect((await store.read('default'))?.generation).toBe(2);
     expect(authGenerator).not.toHaveBeenCalled();
     expect(onInvalid).not.toHaveBeenCalled();
+  });
+
+  it('rewrites a valid stored token only when Twitch tells a lifetime or scopes it lacks, one generation up', async () => {
+    const { fake } = twitch;
+    const confidential = { appId: 'hof5gwx0su6owfnys0yan9c87zr6t', appSecret: '41vpdji4e9gif29md0ouet6fktd2' };
+    const bind = async (store: MemoryTokenStore): Promise<TokenManager> => {
+      const manager = await new UserAuthenticationStorageHelper(confidential, ['chat:read'], {
+        store,
+        authGenerator: () => Promise.reject(new Error('no login expected')),
+        authBaseUrl: fake.authBaseUrl,
+        retry: 0,
+      }).bind();
+      managers.push(manager);
+      return manager;
+    };
+    const right = new MemoryTokenStore();
+    await right.writeIfNewer('default', { token: fake.issueUserToken({ scopes: ['chat:read'] }), generation: 5 });
+    await bind(right);
+    expect((await right.read('default'))?.generation).toBe(5); // nothing to correct: nothing written
+
+    const unknown = new MemoryTokenStore(); // as read from the Python original's file: no lifetime, no scopes
+    const python = fake.issueUserToken({ scopes: ['chat:read'] });
+    const fields = { ...python.toJSON(), expiresIn: 0, scopes: [], obtainedAt: 0 };
+    await unknown.writeIfNewer('default', { token: new UserToken(fields), generation: 0 });
+    const manager = await bind(unknown);
+    expect(await manager.getToken()).toMatchObject({ accessToken: python.accessToken, scopes: ['chat:read'] });
+    expect((await unknown.read('default'))?.generation).toBe(1);
+    expect(fake.requestsTo('/token')).toHaveLength(0);
   });
 
   it('takes an [accessToken, refreshToken] pair from authGenerator, as the Python original returns, and stores it', async () => {
