@@ -4,6 +4,7 @@
  * dependency: install it yourself).
  *
  * @packageDocumentation
+ * @module twitchapi-oauth/redis
  */
 
 export { RedisTokenStore, type RedisTokenStoreOptions } from './redis-token-store.js';
