@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMON_OPTIONS, type Command, type OptionSpecs } from '../src/cli/command.js';
+import { parseCommandLine } from '../src/cli/parse-options.js';
+import { COMMANDS } from '../src/cli/run-cli.js';
 import {
   markdownBlocks,
   markdownHeadings,
@@ -194,6 +197,44 @@ describe('README.md: every ts/js block type-checks against the built package', (
   it('has JSON blocks that parse', () => {
     for (const block of readme.filter((candidate) => candidate.lang === 'json')) {
       expect(() => JSON.parse(block.code) as unknown, block.where).not.toThrow();
+    }
+  });
+});
+
+describe('README.md: the command line it shows is the one that runs', () => {
+  const optionsOf = (command: Command): OptionSpecs => ({
+    ...Object.fromEntries(command.common.map((option) => [option, COMMON_OPTIONS[option]])),
+    ...command.options,
+  });
+
+  it('every `npx twitchapi-oauth …` line names a command and options it has', () => {
+    const lines = readme
+      .filter((block) => block.lang === 'sh')
+      .flatMap((block) => block.code.split('\n'))
+      .map((line) => /npx twitchapi-oauth (.*)$/.exec(line.replace(/\s+#.*$/, ''))?.[1])
+      .filter((rest): rest is string => rest !== undefined);
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) {
+      const [name, ...args] = line.trim().split(/\s+/);
+      const command = COMMANDS.find((candidate) => candidate.name === name);
+      expect(command, line).toBeDefined();
+      if (command !== undefined)
+        expect(() => parseCommandLine(command.name, args, optionsOf(command)), line).not.toThrow();
+    }
+  });
+
+  it("the command table lists only options each command has, and every command's own options", () => {
+    const text = readFileSync(join(root, 'README.md'), 'utf8');
+    for (const command of COMMANDS) {
+      const row = new RegExp(`^\\| \`${command.name}[ \`].*$`, 'm').exec(text)?.[0];
+      expect(row, command.name).toBeDefined();
+      const named = [...(row ?? '').matchAll(/`--([a-z-]+)/g)].map(([, option = '']) => option);
+      expect(
+        named.filter((option) => !(option in optionsOf(command))),
+        command.name,
+      ).toEqual([]);
+      const missing = Object.keys(command.options).filter((option) => !named.includes(option));
+      expect(missing, command.name).toEqual([]);
     }
   });
 });
