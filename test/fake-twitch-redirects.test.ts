@@ -51,6 +51,17 @@ describe('startFakeTwitch: redirect URIs besides http://localhost:17563', () => 
     }
   });
 
+  it('keeps at most 64 such URIs per app, forgetting the oldest: memory stays bounded', async () => {
+    await using fake = await startFakeTwitch({ acceptAnyLoopbackRedirect: true });
+    for (let port = 20_000; port < 20_100; port++)
+      await redirectFor(fake.authBaseUrl, `http://localhost:${String(port)}`);
+    const registered = fake.identity.apps.get(DEMO_APP.clientId)?.redirectUris ?? [];
+    expect(registered).toHaveLength(1 + 64);
+    expect(registered[0]).toBe('http://localhost:17563');
+    expect(registered.at(-1)).toBe('http://localhost:20099');
+    expect(registered).not.toContain('http://localhost:20000');
+  });
+
   it('without it, an unregistered loopback URI is a mismatch, as at Twitch', async () => {
     await using fake = await startFakeTwitch();
     expect((await redirectFor(fake.authBaseUrl, 'http://localhost:4000')).searchParams.get('error')).toBe(

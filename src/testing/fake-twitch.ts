@@ -59,6 +59,9 @@ interface ArmedFault {
   remaining: number;
 }
 
+/** How many redirect URIs `acceptAnyLoopbackRedirect` keeps registered per app: memory stays bounded. */
+const MAX_AUTO_REDIRECTS = 64;
+
 /** The base paths the fake serves: Twitch's, and the twitch CLI mock API's. */
 const BASE_PATHS = ['/oauth2', '/auth'] as const;
 
@@ -87,6 +90,8 @@ export class FakeTwitch {
   #connectionSerial = 0;
   readonly #socketNumbers = new WeakMap<Socket, number>();
   readonly #anyLoopbackRedirect: boolean;
+  /** The redirect URIs `acceptAnyLoopbackRedirect` registered, by client id, oldest first. */
+  readonly #autoRedirects = new Map<string, string[]>();
 
   /** @internal Use {@link startFakeTwitch}. */
   constructor(server: Server, identity: FakeIdentity, now: () => number, anyLoopbackRedirect = false) {
@@ -330,12 +335,20 @@ export class FakeTwitch {
     }
   }
 
-  /** With `acceptAnyLoopbackRedirect`, registers the request's loopback redirect URI for its app on first use. */
+  /**
+   * With `acceptAnyLoopbackRedirect`, registers the request's loopback redirect URI for its app on
+   * first use; the oldest of more than {@link MAX_AUTO_REDIRECTS} so registered is forgotten.
+   */
   #registerLoopbackRedirect(query: Readonly<Record<string, string>>): void {
     const app = this.identity.apps.get(query['client_id'] ?? '');
     const uri = query['redirect_uri'] ?? '';
     if (!this.#anyLoopbackRedirect || app === undefined || !isLoopbackRedirect(uri)) return;
-    if (!app.redirectUris.includes(uri)) this.identity.apps.set(app.clientId, withRedirects(app, [uri]));
+    if (app.redirectUris.includes(uri)) return;
+    const added = [...(this.#autoRedirects.get(app.clientId) ?? []), uri];
+    const forgotten = added.length > MAX_AUTO_REDIRECTS ? added.shift() : undefined;
+    this.#autoRedirects.set(app.clientId, added);
+    const kept = app.redirectUris.filter((registered) => registered !== forgotten);
+    this.identity.apps.set(app.clientId, withRedirects({ ...app, redirectUris: kept }, [uri]));
   }
 
   async #drip(response: ServerResponse, answer: Answer, everyMs: number): Promise<void> {
