@@ -6,6 +6,7 @@
  * call that needs it.
  *
  * @packageDocumentation
+ * @module twitchapi-oauth
  */
 
 // Scopes

@@ -414,6 +414,9 @@ describe('UserAuthenticator', () => {
       const onWarning = (warning: Error): void => {
         warnings.push(warning.message);
       };
+      // Caught here instead of Node's default printing: an expected warning is not stderr noise.
+      const printers = process.listeners('warning');
+      process.removeAllListeners('warning');
       process.on('warning', onWarning);
       try {
         const throwing = (): string => {
@@ -431,6 +434,7 @@ describe('UserAuthenticator', () => {
         expect(warnings.filter((message) => message.includes('template bug'))).toHaveLength(2);
       } finally {
         process.off('warning', onWarning);
+        for (const printer of printers) process.on('warning', printer);
       }
     });
 
