@@ -614,6 +614,10 @@ describe('UserAuthenticator', () => {
       const error = await rejectionOf(auth.authenticate({ useBrowser: false, onAuthUrl: () => undefined }));
       expect(error).toBeInstanceOf(AuthorizationTimeoutError);
       expect(String(error)).toMatch(/within 0 s|within \d+ s/);
+      // The one default that differs from the original (0.0.0.0): the message names host, for Docker set-ups.
+      expect(error).toMatchObject({ boundTo: ['127.0.0.1', '::1'] });
+      expect(String(error)).toContain('bound to 127.0.0.1 and ::1 (the host option): only a browser on this machine');
+      expect(String(error)).toContain("set host (e.g. '0.0.0.0')");
       await expect(connect('127.0.0.1', port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     });
 

@@ -89,7 +89,11 @@ export async function runLogin(
         const mismatch = login.unverifiedMismatch;
         login.fail(
           mismatch === undefined
-            ? new AuthorizationTimeoutError({ timeoutMs: settings.timeoutMs, redirectUri: settings.url })
+            ? new AuthorizationTimeoutError({
+                timeoutMs: settings.timeoutMs,
+                redirectUri: settings.url,
+                boundTo: bindAddresses(settings.host).hosts,
+              })
             : new RedirectMismatchError({ redirectUri: settings.url, description: mismatch.description }),
         );
       }, settings.timeoutMs);
