@@ -81,6 +81,9 @@ export { getUserInfo, type UserInfo } from './helpers/get-user-info.js';
 export { getAppAccessToken } from './helpers/get-app-access-token.js';
 export { exchangeCode } from './helpers/exchange-code.js';
 
+// A debug hook for logins and the storage helper (never given a secret)
+export type { Logger } from './log/logger.js';
+
 // Options every call to Twitch accepts
 export {
   TWITCH_AUTH_BASE_URL,
