@@ -42,8 +42,10 @@ export {
 } from './device/device-code-flow.js';
 export { DeviceCode, type DeviceCodeFields } from './device/device-code.js';
 
-// Keeping tokens alive
+// Keeping tokens alive: one user (TokenManager) or many (TokenPool), on a store shared by processes
 export { TokenManager, type StartOptions, type TokenManagerOptions } from './manager/token-manager.js';
+export { TokenPool, type AddUserOptions, type TokenPoolOptions } from './manager/token-pool.js';
+export type { TimingOptions } from './manager/timing-options.js';
 export { systemClock, type Clock } from './manager/clock.js';
 export {
   UserAuthenticationStorageHelper,
@@ -52,7 +54,7 @@ export {
 } from './manager/storage-helper.js';
 export type { LockOptions, TokenLease, TokenRecord, TokenStore, WriteOutcome } from './store/token-store.js';
 export { MemoryTokenStore } from './store/memory-token-store.js';
-export { FileTokenStore } from './store/file-token-store.js';
+export { FileTokenStore, type FileTokenStoreOptions } from './store/file-token-store.js';
 
 // Stand-alone helpers
 export { refreshAccessToken } from './helpers/refresh-access-token.js';
@@ -87,7 +89,9 @@ export { TwitchBackendError, type TwitchBackendErrorDetails } from './errors/twi
 export { TwitchRateLimitError, type TwitchRateLimitErrorDetails } from './errors/twitch-rate-limit-error.js';
 export { TwitchNetworkError, type TwitchNetworkErrorDetails } from './errors/twitch-network-error.js';
 export { UnexpectedResponseError, type UnexpectedResponseErrorDetails } from './errors/unexpected-response-error.js';
+export { EndpointNotFoundError, type EndpointNotFoundErrorDetails } from './errors/endpoint-not-found-error.js';
 export { AuthorizationError, type AuthorizationErrorDetails } from './errors/authorization-error.js';
+export { StateMismatchError, type StateMismatchReason } from './errors/state-mismatch-error.js';
 export { AuthorizationDeniedError } from './errors/authorization-denied-error.js';
 export { RedirectMismatchError } from './errors/redirect-mismatch-error.js';
 export { CodeExchangeError } from './errors/code-exchange-error.js';
@@ -98,6 +102,7 @@ export { AuthenticationInProgressError } from './errors/authentication-in-progre
 export { DeviceCodeExpiredError } from './errors/device-code-expired-error.js';
 export { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
 export { MissingScopeError } from './errors/missing-scope-error.js';
+export { UnknownUserError } from './errors/unknown-user-error.js';
 export { TokenStoreError } from './errors/token-store-error.js';
 export { TokenStoreUnavailableError } from './errors/token-store-unavailable-error.js';
 export { isTransientError } from './errors/is-transient-error.js';

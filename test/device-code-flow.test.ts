@@ -9,10 +9,13 @@ import {
   DeviceCodeExpiredError,
   DeviceCodeFlow,
   refreshAccessToken,
+  systemClock,
   TokenManager,
   UserAuthenticationStorageHelper,
+  UnexpectedResponseError,
   UserToken,
   validateToken,
+  type Clock,
   type DevicePoll,
   type DeviceCodeFlowOptions,
 } from '../src/index.js';
@@ -89,6 +92,40 @@ describe('DeviceCodeFlow.getCode', () => {
     expect(verificationUri).toBe(`${fake.origin}/oauth2/activate?device-code=${code.userCode}`);
     const [request] = fake.requestsTo('/device');
     expect(request?.form).toEqual({ client_id: DEMO_PUBLIC_APP.clientId, scopes: 'chat:read chat:edit' });
+  });
+});
+
+describe('what getCode() shows the user', () => {
+  it('refuses a code or URI that could rewrite the terminal, or a URI that is no web address, with UnexpectedResponseError', async () => {
+    const answer = { device_code: 'd'.repeat(40), expires_in: 1800, interval: 5 };
+    // Injected: /device answers carrying an ANSI escape, a newline, a javascript: URI, an endless code.
+    for (const [fields, problem] of [
+      [{ user_code: '\u001b[2JABCDEFGH', verification_uri: 'https://www.twitch.tv/activate' }, /user_code/],
+      [
+        { user_code: 'ABCDEFGH', verification_uri: 'https://www.twitch.tv/activate\nOpen evil.example' },
+        /verification_uri/,
+      ],
+      [{ user_code: 'ABCDEFGH', verification_uri: 'javascript:alert(1)' }, /verification_uri is not an http\(s\) URL/],
+      [{ user_code: 'A'.repeat(5000), verification_uri: 'https://www.twitch.tv/activate' }, /user_code/],
+    ] as const) {
+      fake.injectFault({ endpoint: '/device', status: 200, body: JSON.stringify({ ...answer, ...fields }) });
+      const written: string[] = [];
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        written.push(String(chunk));
+        return true;
+      });
+      try {
+        // Bounded: on a code it accepted, authenticate() would wait for the (manual) clock forever.
+        const error = await rejectionOf(flow().authenticate({ signal: AbortSignal.timeout(3000) }));
+        expect(error).toBeInstanceOf(UnexpectedResponseError);
+        expect(String(error)).toMatch(problem);
+        expect(String(error)).not.toContain('\u001b');
+      } finally {
+        spy.mockRestore();
+      }
+      expect(written.join('')).not.toContain('activate');
+    }
+    expect(fake.requestsTo('/token')).toHaveLength(0);
   });
 });
 
@@ -332,5 +369,62 @@ describe('DeviceCodeFlow as the storage helper authGenerator', () => {
     const manager = await drive(binding, () => fake.identity.decideDevice(shown[0]?.userCode ?? '', true));
     expect(await manager.getAccessToken()).toMatch(/^[a-z0-9]{30}$/);
     await manager.stop();
+  });
+});
+
+describe('absurd durations', () => {
+  it('clamps a huge interval and lifetime from Twitch: no timer overflows, no poll storm (real clock)', async () => {
+    // Injected: Twitch answers /device with interval and expires_in of 1e10 s (317 years).
+    await startFake({ now: Date.now, lifetimes: { deviceCodeSeconds: 1e10, deviceIntervalSeconds: 1e10 } });
+    const delays: number[] = [];
+    const recording: Clock = {
+      now: () => systemClock.now(),
+      setTimer: (callback, delayMs, keepAlive) => {
+        delays.push(delayMs);
+        return systemClock.setTimer(callback, delayMs, keepAlive);
+      },
+    };
+    const device = new DeviceCodeFlow(publicApp, [], { authBaseUrl: fake.authBaseUrl, clock: recording });
+    const code = await device.getCode();
+
+    const controller = new AbortController();
+    const waiting = device.waitForAuthComplete({ signal: controller.signal });
+    await until(() => delays.length > 0);
+    // Long enough for an overflowed timer (it fires after 1 ms) to poll hundreds of times.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const polled = fake.requestsTo('/token').length;
+    controller.abort(new Error('done'));
+    await rejectionOf(waiting);
+    console.log(
+      `polls within 300 ms for a 1e10 s interval: ${String(polled)}; timers asked: ${String(delays.length)}, the first for ${String(delays[0])} ms`,
+    );
+    expect(polled).toBe(0);
+    expect(delays).toEqual([600_000]);
+    expect(code).toMatchObject({ interval: 600, expiresIn: 86_400 });
+    expect(code.expiresAt - Date.now()).toBeLessThanOrEqual(86_400_000);
+  });
+
+  it('polls no faster than once a second when Twitch sends a tiny interval', async () => {
+    // Injected: interval 0.001 s.
+    await startFake({ lifetimes: { deviceIntervalSeconds: 0.001, deviceCodeSeconds: 4 } });
+    const device = flow();
+    const code = await device.getCode();
+    expect(code.interval).toBe(1);
+    const start = clock.now();
+    expect(await rejectionOf(drive(device.waitForAuthComplete()))).toBeInstanceOf(DeviceCodeExpiredError);
+    expect(polls().map((at) => at - start)).toEqual([1000, 2000, 3000]);
+  });
+
+  it('refuses a duration option past the longest timer with a TypeError giving the range', () => {
+    for (const options of [
+      { requestTimeoutMs: 2 ** 31 },
+      { retry: { maxDelayMs: 2 ** 31 } },
+      { requestTimeoutMs: -1 },
+    ]) {
+      expect(() => new DeviceCodeFlow(publicApp, [], options)).toThrow(
+        /must be a whole number of milliseconds from 0 to 2147483647/,
+      );
+    }
+    expect(() => new DeviceCodeFlow(publicApp, [], { requestTimeoutMs: 2 ** 31 - 1 })).not.toThrow();
   });
 });

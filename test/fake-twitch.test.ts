@@ -1421,3 +1421,121 @@ describe('fields in the query string of a POST', () => {
     expect(overridden.status).toBe(400);
   });
 });
+
+describe('multipart/form-data bodies', () => {
+  // The official twitch CLI posts /device as multipart/form-data, and Twitch accepts it on every POST.
+  const twitch = useFakeTwitch({ authorize: 'consent' });
+
+  function postMultipart(url: string, fields: Fields): Promise<Reply> {
+    const body = new FormData();
+    for (const [name, value] of Object.entries(fields)) body.append(name, value);
+    return call(url, { method: 'POST', body });
+  }
+
+  it('starts a device authorization from a multipart POST /device, as the twitch CLI sends it', async () => {
+    const { fake } = twitch;
+    const reply = await postMultipart(`${fake.authBaseUrl}/device`, {
+      client_id: DEMO_PUBLIC_APP.clientId,
+      scopes: 'chat:read chat:edit',
+    });
+    expect(reply.status).toBe(200);
+    expect(jsonObject(reply)).toMatchObject({ expires_in: 1800, interval: 5 });
+    const [request] = fake.requestsTo('/device');
+    expect(request?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(request?.form).toEqual({ client_id: DEMO_PUBLIC_APP.clientId, scopes: 'chat:read chat:edit' });
+  });
+
+  it('refreshes, revokes and decides consent from multipart bodies too', async () => {
+    const { fake } = twitch;
+    const { accessToken, refreshToken } = fake.issueUserToken();
+    const refreshed = await postMultipart(`${fake.authBaseUrl}/token`, {
+      client_id: DEMO_APP.clientId,
+      client_secret: SECRET,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    });
+    expect(refreshed.status).toBe(200);
+    const revoked = await postMultipart(`${fake.authBaseUrl}/revoke`, {
+      client_id: DEMO_APP.clientId,
+      token: accessToken,
+    });
+    expect(revoked.status).toBe(200);
+    const consent = await postMultipart(`${fake.authBaseUrl}/authorize`, {
+      client_id: DEMO_APP.clientId,
+      redirect_uri: REDIRECT_URI,
+      response_type: 'code',
+      scope: 'chat:read',
+      state: 'st4te',
+      decision: 'approve',
+    });
+    expect(consent.status).toBe(302);
+    expect(consent.headers.get('location')).toMatch(
+      /^http:\/\/localhost:17563\?code=[a-z0-9]+&scope=chat%3Aread&state=st4te$/,
+    );
+  });
+
+  it('reads non-ASCII values and ignores file parts', async () => {
+    const { fake } = twitch;
+    const body = new FormData();
+    body.append('client_id', DEMO_PUBLIC_APP.clientId);
+    body.append('scopes', 'chat:read');
+    body.append('note', 'héllo ✓');
+    body.append('upload', new Blob(['ignored']), 'file.txt');
+    expect((await call(`${fake.authBaseUrl}/device`, { method: 'POST', body })).status).toBe(200);
+    expect(fake.requestsTo('/device')[0]?.form).toEqual({
+      client_id: DEMO_PUBLIC_APP.clientId,
+      scopes: 'chat:read',
+      note: 'héllo ✓',
+    });
+  });
+});
+
+describe("the twitch CLI mock-api's user_token grant (POST /authorize?grant_type=user_token)", () => {
+  const twitch = useFakeTwitch();
+
+  function mockToken(fake: FakeTwitch, fields: Fields): Promise<Reply> {
+    return call(`${fake.origin}/auth/authorize?${new URLSearchParams(fields).toString()}`, { method: 'POST' });
+  }
+  const grant = {
+    client_id: DEMO_APP.clientId,
+    client_secret: SECRET,
+    grant_type: 'user_token',
+    user_id: DEMO_USER.id,
+  };
+
+  it('grants the scopes on the mock list, and refuses others as the mock does', async () => {
+    const { fake } = twitch;
+    const granted = await mockToken(fake, { ...grant, scope: 'user:read:email moderator:read:chatters' });
+    expect(granted.status).toBe(200);
+    expect(jsonObject(granted)).toMatchObject({
+      refresh_token: '',
+      scope: ['user:read:email', 'moderator:read:chatters'],
+    });
+    for (const scope of [
+      'chat:read',
+      'chat:edit',
+      'user:read:chat',
+      'user:bot',
+      'channel:bot',
+      'user:read:email chat:read',
+    ]) {
+      const refused = await mockToken(fake, { ...grant, scope });
+      expect(refused.status).toBe(400);
+      expect(json(refused)).toEqual({ error: 'Bad Request', status: 400, message: 'Invalid scopes requested' });
+    }
+  });
+
+  it('checks in the mock order: missing field, then scopes, then the client secret', async () => {
+    const { fake } = twitch;
+    const { user_id: _, ...withoutUser } = grant;
+    expect(json(await mockToken(fake, { ...withoutUser, scope: 'chat:read' }))).toMatchObject({
+      message: 'missing required parameter',
+    });
+    expect(json(await mockToken(fake, { ...grant, client_secret: 'wrong', scope: 'chat:read' }))).toMatchObject({
+      message: 'Invalid scopes requested',
+    });
+    expect(json(await mockToken(fake, { ...grant, client_secret: 'wrong' }))).toMatchObject({
+      message: 'Client ID/Secret invalid',
+    });
+  });
+});

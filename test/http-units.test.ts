@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, requestedWaitMs } from '../src/http/backoff.js';
-import { encodeForm } from '../src/http/client.js';
+import { contentCodingOf, encodeForm } from '../src/http/client.js';
+import { redactorFor } from '../src/http/redact.js';
 import { parseBody } from '../src/http/parse-body.js';
 import { normalizeBaseUrl, resolveHttpSettings } from '../src/http/settings.js';
 
@@ -74,5 +75,42 @@ describe('normalizeBaseUrl and resolveHttpSettings', () => {
 
   it('refuses credentials in the base URL', () => {
     expect(() => normalizeBaseUrl('https://user:pass@id.twitch.tv/oauth2')).toThrow(/credentials/);
+  });
+});
+
+describe('contentCodingOf', () => {
+  it('names a content coding other than identity, and nothing for identity or none', () => {
+    expect(contentCodingOf(null)).toBeUndefined();
+    expect(contentCodingOf('identity')).toBeUndefined();
+    expect(contentCodingOf(' Identity ')).toBeUndefined();
+    expect(contentCodingOf('gzip')).toBe('gzip');
+    expect(contentCodingOf('GZIP, gzip')).toBe('gzip, gzip');
+    expect(contentCodingOf('br')).toBe('br');
+    expect(contentCodingOf('x'.repeat(100))).toBe('unknown');
+    expect(contentCodingOf('gzip\u001b[31m')).toBe('unknown');
+  });
+});
+
+describe('redactorFor', () => {
+  const redact = redactorFor({
+    form: { client_id: 'clientid0123456789', client_secret: 'secret0123456789', refresh_token: 'a+b/c=d0123456789' },
+    authorization: 'OAuth accesstoken0123456789',
+  });
+
+  it('replaces sent secrets, as sent or URL-encoded, and leaves the rest', () => {
+    expect(redact('bad secret0123456789 for clientid0123456789')).toBe('bad [redacted] for clientid0123456789');
+    expect(redact('token a%2Bb%2Fc%3Dd0123456789 and accesstoken0123456789')).toBe('token [redacted] and [redacted]');
+    expect(redact('invalid refresh token')).toBe('invalid refresh token');
+  });
+
+  it("returns a failure's cause as it is unless it quotes a secret, then a copy without it", () => {
+    const clean = new Error('connect ECONNREFUSED');
+    expect(redact.cause(clean)).toBe(clean);
+    const quoting = Object.assign(new Error('sent client_secret=secret0123456789', { cause: clean }), { code: 'E_X' });
+    const copy = redact.cause(quoting) as Error & { code?: string };
+    expect(copy.message).toBe('sent client_secret=[redacted]');
+    expect(copy.code).toBe('E_X');
+    expect((copy.cause as Error).message).toBe('connect ECONNREFUSED');
+    expect(copy.stack).not.toContain('secret0123456789');
   });
 });

@@ -10,13 +10,14 @@ describe('UserAuthenticator.mockAuthenticate (the twitch CLI mock API)', () => {
 
   it('gets an access token with the user_token grant, as the twitch CLI mock expects it', async () => {
     const { fake } = twitch;
-    const auth = new UserAuthenticator(app, ['chat:read'], { authBaseUrl: `${fake.origin}/auth` });
+    // A scope on the mock's own list: like the twitch CLI mock, the fake refuses e.g. chat:read there.
+    const auth = new UserAuthenticator(app, ['user:read:email'], { authBaseUrl: `${fake.origin}/auth` });
     const accessToken = await auth.mockAuthenticate(DEMO_USER.id);
     expect(typeof accessToken).toBe('string');
     expect(await validateToken(accessToken, { authBaseUrl: fake.authBaseUrl })).toMatchObject({
       valid: true,
       userId: DEMO_USER.id,
-      scopes: ['chat:read'],
+      scopes: ['user:read:email'],
     });
     const [request] = fake.requestsTo('/authorize');
     expect(request?.method).toBe('POST');
@@ -25,7 +26,7 @@ describe('UserAuthenticator.mockAuthenticate (the twitch CLI mock API)', () => {
       client_secret: app.appSecret,
       grant_type: 'user_token',
       user_id: DEMO_USER.id,
-      scope: 'chat:read',
+      scope: 'user:read:email',
     });
   });
 

@@ -54,10 +54,18 @@ describe('UserAuthenticationStorageHelper.bind', () => {
     token: { accessToken: string; refreshToken: string },
     scopes = ['chat:read'],
   ): Promise<void> {
-    await new FileTokenStore(storagePath).set(
-      'default',
-      new UserToken({ ...token, expiresIn: 14_124, scopes, tokenType: 'bearer', obtainedAt: Date.now() }),
-    );
+    await new FileTokenStore(storagePath).writeIfNewer('default', {
+      token: new UserToken({
+        // Named, not spread: a UserToken keeps its secrets out of a spread.
+        accessToken: token.accessToken,
+        refreshToken: token.refreshToken,
+        expiresIn: 14_124,
+        scopes,
+        tokenType: 'bearer',
+        obtainedAt: Date.now(),
+      }),
+      generation: 1,
+    });
   }
 
   it('logs in when there is no file, stores the token, and returns a started manager', async () => {
@@ -67,7 +75,7 @@ describe('UserAuthenticationStorageHelper.bind', () => {
     expect(authGenerator).toHaveBeenCalledWith(['chat:read']);
     expect(manager).toBeInstanceOf(TokenManager);
     expect(manager.running).toBe(true);
-    const stored = await new FileTokenStore(storagePath).get('default');
+    const stored = (await new FileTokenStore(storagePath).read('default'))?.token;
     expect(stored?.accessToken).toBe(await manager.getAccessToken());
   });
 
@@ -89,7 +97,7 @@ describe('UserAuthenticationStorageHelper.bind', () => {
     expect(authGenerator).not.toHaveBeenCalled();
     const accessToken = await manager.getAccessToken();
     expect(accessToken).not.toBe(login.accessToken);
-    expect((await new FileTokenStore(storagePath).get('default'))?.accessToken).toBe(accessToken);
+    expect((await new FileTokenStore(storagePath).read('default'))?.token.accessToken).toBe(accessToken);
   });
 
   it('logs in when the stored refresh token was revoked', async () => {
@@ -150,7 +158,10 @@ describe('UserAuthenticationStorageHelper.bind', () => {
     const manager = await bind({ authGenerator });
     expect(authGenerator).not.toHaveBeenCalled();
     expect(await manager.getToken()).toMatchObject({ accessToken: login.accessToken, scopes: ['chat:read'] });
-    expect(JSON.parse(readFileSync(storagePath, 'utf8'))).toMatchObject({ format: 'twitchapi-oauth/tokens@1' });
+    // Still readable by the Python program: its two keys at the top, this library's fields beside them.
+    const file = JSON.parse(readFileSync(storagePath, 'utf8')) as Record<string, unknown>;
+    expect(file).toMatchObject({ token: login.accessToken, refresh: login.refreshToken });
+    expect(file).not.toHaveProperty('format');
   });
 
   it('does not log in because of a network failure: bind() rejects instead', async () => {

@@ -12,6 +12,7 @@ import {
   type TokenManagerOptions,
   type TokenRecord,
   type TokenStore,
+  type UserTokenData,
   type UserTokenJSON,
 } from '../src/index.js';
 import { DEMO_APP, DEMO_PUBLIC_APP, ManualClock, startFakeTwitch, type FakeTwitch } from '../src/testing/index.js';
@@ -44,7 +45,7 @@ function loginToken(scopes: string[] = ['chat:read'], clientId = DEMO_APP.client
 }
 
 function manager(
-  token: UserToken | undefined,
+  token: UserTokenData | undefined,
   options: TokenManagerOptions = {},
   credentials: AppCredentials = app,
 ): TokenManager {

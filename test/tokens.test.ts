@@ -1,6 +1,8 @@
-import { inspect } from 'node:util';
+import { Console } from 'node:console';
+import { PassThrough } from 'node:stream';
+import { format, inspect } from 'node:util';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { AccessToken, UserToken } from '../src/index.js';
+import { AccessToken, MAX_EXPIRES_IN_SECONDS, UserToken } from '../src/index.js';
 
 const fields = {
   accessToken: 'access0123456789abcdefghijklmn',
@@ -57,6 +59,91 @@ describe('UserToken', () => {
     expect(shown).not.toContain(fields.refreshToken);
   });
 
+  it('keeps secrets out of every generic way of printing or copying an object', () => {
+    const token = new UserToken(fields);
+    const views: [string, string][] = [
+      [
+        'console.log',
+        printed((console) => {
+          console.log(token);
+        }),
+      ],
+      [
+        'console.dir',
+        printed((console) => {
+          console.dir(token, { depth: 10 });
+        }),
+      ],
+      [
+        'console.dir showHidden',
+        printed((console) => {
+          console.dir(token, { showHidden: true, depth: 10 });
+        }),
+      ],
+      [
+        'console.table',
+        printed((console) => {
+          console.table(token);
+        }),
+      ],
+      [
+        'console.table of a list',
+        printed((console) => {
+          console.table([token]);
+        }),
+      ],
+      ['inspect customInspect:false', inspect(token, { customInspect: false, depth: 10 })],
+      ['inspect showHidden', inspect(token, { customInspect: false, showHidden: true, depth: 10 })],
+      ['format %o %O %j %s', format('%o %O %j %s', token, token, { ...(token as object) }, token)],
+      ['Object.entries', JSON.stringify(Object.entries(token))],
+      ['Object.values', JSON.stringify(Object.values(token))],
+      ['spread', JSON.stringify({ ...(token as object) })],
+      ['Object.assign', JSON.stringify(Object.assign({}, token))],
+      ['own property names', JSON.stringify(Reflect.ownKeys(token).map(String))],
+      ['structuredClone', inspect(structuredClone(token), { customInspect: false })],
+    ];
+    for (const [route, shown] of views) {
+      // Each route shows the token (its non-secret fields), just not its secrets.
+      expect(shown, route).toMatch(/expiresIn|14124|14,124/);
+      expect(shown, route).not.toContain(fields.accessToken);
+      expect(shown, route).not.toContain(fields.refreshToken);
+    }
+    // The documented ways of reading them still work.
+    expect(token.accessToken).toBe(fields.accessToken);
+    expect(token.refreshToken).toBe(fields.refreshToken);
+    const { accessToken, refreshToken } = token;
+    expect([accessToken, refreshToken]).toEqual([fields.accessToken, fields.refreshToken]);
+    const [first, second] = token;
+    expect([first, second]).toEqual([fields.accessToken, fields.refreshToken]);
+    expect(JSON.parse(JSON.stringify(token))).toEqual(fields);
+    expect(token.toJSON()).toEqual(fields);
+  });
+
+  it('refuses fields without their secrets, e.g. from a spread, instead of making a token with none', () => {
+    const token = new UserToken(fields);
+    const spread = { ...(token as object) } as typeof fields;
+    expect(() => new UserToken({ ...spread, expiresIn: 60 })).toThrow(
+      /"accessToken" must be a non-empty string.*toJSON\(\)/,
+    );
+    expect(() => new UserToken({ ...token.toJSON(), refreshToken: '' })).toThrow(/"refreshToken"/);
+    expect(new UserToken({ ...token.toJSON(), expiresIn: 60 }).accessToken).toBe(fields.accessToken);
+  });
+
+  it('clamps an absurd lifetime, so that its expiry is always a valid date', () => {
+    for (const expiresIn of [1e13, 1e308, Infinity]) {
+      const token = new UserToken({ ...fields, expiresIn });
+      expect(token.expiresIn).toBe(MAX_EXPIRES_IN_SECONDS);
+      expect(() => new Date(token.expiresAt).toISOString()).not.toThrow();
+    }
+    expect(new UserToken({ ...fields, expiresIn: 0 }).expiresIn).toBe(0);
+    expect(new UserToken({ ...fields, expiresIn: -30 }).expiresIn).toBe(0);
+  });
+
+  it('revives stored data with a negative or absurd lifetime instead of refusing it', () => {
+    expect(UserToken.fromJSON({ ...fields, expiresIn: -1 }).expiresIn).toBe(0);
+    expect(UserToken.fromJSON({ ...fields, expiresIn: 1e308 }).expiresIn).toBe(MAX_EXPIRES_IN_SECONDS);
+  });
+
   it('knows when it expires', () => {
     const token = new UserToken(fields);
     expect(token.expiresAt).toBe(fields.obtainedAt + 14_124_000);
@@ -83,3 +170,12 @@ describe('AccessToken', () => {
     expect(new UserToken(fields)).toBeInstanceOf(AccessToken);
   });
 });
+
+/** What a Console writing to a buffer prints. */
+function printed(print: (console: Console) => void): string {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  print(new Console({ stdout: stream, stderr: stream, colorMode: false }));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -44,6 +44,26 @@ async function listening(port: number): Promise<void> {
   }
 }
 
+/** Listens on host:port and closes again: `'free'`, or the error code (`EADDRINUSE`). */
+function tryListen(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const server = createNetServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      resolve(error.code ?? String(error));
+    });
+    server.listen({ host, port, exclusive: true }, () => {
+      server.close(() => {
+        resolve('free');
+      });
+    });
+  });
+}
+
+/** Whether this machine has an IPv6 loopback to bind. */
+async function hasIpv6Loopback(): Promise<boolean> {
+  return (await tryListen('::1', 0)) === 'free';
+}
+
 describe('UserAuthenticator', () => {
   const twitch = useFakeTwitch({ authorize: 'approve' });
 
@@ -112,6 +132,80 @@ describe('UserAuthenticator', () => {
     });
   });
 
+  describe('a redirect URI with a query', () => {
+    it('refuses one that carries a parameter Twitch adds (state, code, scope, error, error_description), saying why', () => {
+      for (const query of [
+        'state=abc',
+        'code=x',
+        'scope=chat%3Aread',
+        'error=x',
+        'error_description=x',
+        'bot=1&%73tate=a',
+      ]) {
+        const url = `http://localhost:17563/cb?${query}`;
+        const construct = (): UserAuthenticator => new UserAuthenticator({ appId: 'id', appSecret: 's' }, [], { url });
+        expect(construct, url).toThrow(TypeError);
+        expect(construct, url).toThrow(/must not carry the query parameter ".+": Twitch adds .* could never complete/);
+      }
+    });
+
+    it('completes a login through a redirect URI with a query of its own', async () => {
+      const { fake } = twitch;
+      const { app, options, url } = await loginSetup(fake, { path: '/cb?bot=1' });
+      const browser = fakeBrowser();
+      const token = await new UserAuthenticator(app, [], options).authenticate({
+        useBrowser: false,
+        onAuthUrl: browser.open,
+      });
+      expect(token).toBeInstanceOf(UserToken);
+      expect(fake.requestsTo('/token')[0]?.form['redirect_uri']).toBe(url);
+    });
+  });
+
+  describe('durations', () => {
+    it('refuses a duration past the longest timer Node holds with a TypeError giving the range, instead of firing at once', () => {
+      const app = { appId: 'id', appSecret: 's' };
+      for (const options of [
+        { timeoutMs: 2 ** 31 },
+        { timeoutMs: 1e13 },
+        { timeoutMs: 0.5 },
+        { requestTimeoutMs: 2 ** 31 },
+        { retry: { baseDelayMs: 2 ** 31 } },
+        { retry: { maxDelayMs: Number.POSITIVE_INFINITY } },
+      ]) {
+        const name = Object.keys(options)[0] === 'retry' ? 'retry\\.' : Object.keys(options)[0];
+        expect(() => new UserAuthenticator(app, [], options), JSON.stringify(options)).toThrow(
+          new RegExp(`The ${name ?? ''}.* option must be a whole number of milliseconds from 0 to 2147483647`),
+        );
+      }
+      expect(new UserAuthenticator(app, [], { timeoutMs: 0 })).toBeInstanceOf(UserAuthenticator);
+    });
+
+    it('keeps a login with the longest timeoutMs waiting until the redirect comes', async () => {
+      const { fake } = twitch;
+      const { port, app, options } = await loginSetup(fake);
+      const auth = new UserAuthenticator(app, [], { ...options, timeoutMs: 2 ** 31 - 1 });
+      let authUrl = '';
+      let settled = false;
+      const running = auth.authenticate({
+        useBrowser: false,
+        onAuthUrl: (url) => {
+          authUrl = url;
+        },
+      });
+      running.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await listening(port);
+      // An overflowing timer would have ended the login after about 1 ms.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(settled).toBe(false);
+      await visit(await authorize(authUrl));
+      expect(await running).toBeInstanceOf(UserToken);
+    });
+  });
+
   describe('a login through the loopback listener', () => {
     it('gets a user token, exchanging the code with the same redirect URI, then closes the listener', async () => {
       const { fake } = twitch;
@@ -172,6 +266,46 @@ describe('UserAuthenticator', () => {
       } else {
         await expect(connect(external, port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
       }
+      controller.abort();
+      await rejectionOf(running);
+    });
+
+    it("binds both loopbacks for host: 'localhost', so that no other process can take ::1 (or 127.0.0.1) on the port", async (context) => {
+      if (!(await hasIpv6Loopback())) {
+        console.warn(
+          '\n!!! SKIPPED: this machine has no IPv6 loopback (::1), so whether ::1 is left free cannot be checked here. !!!\n',
+        );
+        context.skip();
+      }
+      const { fake } = twitch;
+      const { port, app, options } = await loginSetup(fake);
+      const auth = new UserAuthenticator(app, [], { ...options, host: 'localhost' });
+      expect(auth.host).toBe('localhost');
+      let authUrl = '';
+      const running = auth.authenticate({
+        useBrowser: false,
+        onAuthUrl: (url) => {
+          authUrl = url;
+        },
+      });
+      await listening(port);
+      // Injected: another local process tries to listen on each loopback on the login's port.
+      const squatters = await Promise.all(['::1', '127.0.0.1'].map((host) => tryListen(host, port)));
+      expect(squatters).toEqual(['EADDRINUSE', 'EADDRINUSE']);
+      expect((await visit(`http://[::1]:${String(port)}/favicon.ico`)).status).toBe(404);
+      await visit(await authorize(authUrl));
+      expect(await running).toBeInstanceOf(UserToken);
+    });
+
+    it('binds only the address given for a single-family host, as documented', async () => {
+      const { fake } = twitch;
+      const { port, app, options } = await loginSetup(fake);
+      const auth = new UserAuthenticator(app, [], { ...options, host: '127.0.0.1' });
+      const controller = new AbortController();
+      const running = auth.authenticate({ useBrowser: false, onAuthUrl: () => undefined, signal: controller.signal });
+      await listening(port);
+      expect(await tryListen('127.0.0.1', port)).toBe('EADDRINUSE');
+      if (await hasIpv6Loopback()) expect(await tryListen('::1', port)).toBe('free');
       controller.abort();
       await rejectionOf(running);
     });
@@ -298,6 +432,26 @@ describe('UserAuthenticator', () => {
       } finally {
         process.off('warning', onWarning);
       }
+    });
+
+    it("bounds what it quotes of Twitch's error and error_description", async () => {
+      const { fake } = twitch;
+      const { port, app, options } = await loginSetup(fake);
+      const auth = new UserAuthenticator(app, [], options);
+      const failure = rejectionOf(auth.authenticate({ useBrowser: false, onAuthUrl: () => undefined }));
+      await listening(port);
+      // Injected: a redirect whose error and description are 6000 characters each.
+      const page = await visit(
+        `http://localhost:${String(port)}/?error=${'e'.repeat(6000)}&error_description=${'d'.repeat(6000)}&state=${auth.state ?? ''}`,
+      );
+      const error = await failure;
+      expect(error).toBeInstanceOf(AuthorizationError);
+      const { error: code, description } = error as AuthorizationError;
+      expect(code.length).toBeLessThanOrEqual(200);
+      expect(description?.length).toBeLessThanOrEqual(200);
+      expect(description?.endsWith('…')).toBe(true);
+      expect(String(error).length).toBeLessThan(1000);
+      expect(page.html.length).toBeLessThan(4000);
     });
 
     it('gives custom failure pages escaped fields only', async () => {

@@ -33,7 +33,7 @@ export interface LoginSettings {
   readonly url: string;
   /** The redirect URI's path, the only one the listener answers. */
   readonly redirectPath: string;
-  /** The bind address; `undefined` for loopback (127.0.0.1 and, where it exists, ::1). */
+  /** The bind address; `undefined` or `localhost` for loopback (127.0.0.1 and, where it exists, ::1). */
   readonly host: string | undefined;
   readonly port: number;
   /** `0` waits forever. */
@@ -75,8 +75,7 @@ export async function runLogin(
   try {
     if (login.phase === 'waiting') {
       listener = await LoopbackListener.start({
-        hosts: settings.host === undefined ? ['127.0.0.1', '::1'] : [settings.host],
-        optionalHosts: settings.host === undefined ? ['::1'] : [],
+        ...bindAddresses(settings.host),
         port: settings.port,
         path: settings.redirectPath,
         onRedirect: (target, response) => {
@@ -109,6 +108,19 @@ export async function runLogin(
     login.ended.abort();
     await listener?.close();
   }
+}
+
+/**
+ * The addresses the listener binds. `localhost` means both loopbacks, as the default does: a
+ * browser may resolve it either way, and a loopback left free could be taken by another local
+ * process, which would then receive the redirect (code and state) without a word. `::1` is
+ * skipped where the machine has no IPv6. Any other host is bound alone.
+ */
+function bindAddresses(host: string | undefined): { hosts: string[]; optionalHosts: string[] } {
+  if (host === undefined || host.toLowerCase() === 'localhost') {
+    return { hosts: ['127.0.0.1', '::1'], optionalHosts: ['::1'] };
+  }
+  return { hosts: [host], optionalHosts: [] };
 }
 
 /** Opens the browser, or hands the URL to `onAuthUrl` or stderr when no browser is opened. */

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { ListenerError } from '../errors/listener-error.js';
 import { noticePage } from './pages.js';
 
@@ -20,6 +21,12 @@ export interface LoopbackListenerOptions {
 /** How long closing waits for answers being written (a success page) before cutting connections. */
 const CLOSE_GRACE_MS = 1000;
 
+/**
+ * The most connections the listener keeps open at once, over all its addresses. A login needs a
+ * handful: a browser opens at most 6 per host, plus a favicon request. @internal
+ */
+export const MAX_LISTENER_CONNECTIONS = 16;
+
 /** Codes that mean "this machine has no such address family", e.g. IPv6 turned off. */
 const MISSING_FAMILY_CODES = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
 
@@ -27,10 +34,20 @@ const MISSING_FAMILY_CODES = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
  * A one-shot `node:http` listener for the OAuth redirect. It answers only GET on the redirect path
  * (404 elsewhere, 405 for other methods), closes every connection after its answer, and
  * {@link LoopbackListener.close | close()} leaves no socket or timer behind.
+ *
+ * It keeps at most {@link MAX_LISTENER_CONNECTIONS} connections open. A connection beyond that
+ * pushes out the oldest one that has not yet sent a request, so that a local process holding
+ * idle connections can neither exhaust this process's file descriptors nor lock the browser out:
+ * the browser sends its request as soon as it connects, and a connection with a request is never
+ * pushed out. When every connection is being answered, the newcomer is dropped.
  */
 export class LoopbackListener {
   readonly #servers: Server[];
   readonly #unanswered = new Set<ServerResponse>();
+  /** Open connections, oldest first (a Set keeps insertion order). */
+  readonly #connections = new Set<Socket>();
+  /** Connections that sent a request: never pushed out, they close after their answer. */
+  readonly #answering = new WeakSet<Socket>();
   #closing: Promise<void> | undefined;
 
   private constructor(servers: Server[]) {
@@ -58,6 +75,9 @@ export class LoopbackListener {
     try {
       for (const host of options.hosts) {
         const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, handle);
+        server.on('connection', (socket: Socket) => {
+          listener.#admit(socket);
+        });
         try {
           await listen(server, host, options.port);
           listener.#servers.push(server);
@@ -113,7 +133,22 @@ export class LoopbackListener {
     clearTimeout(timer);
   }
 
+  /** Counts a new connection in, pushing out the oldest idle one when over the cap. */
+  #admit(socket: Socket): void {
+    this.#connections.add(socket);
+    socket.once('close', () => this.#connections.delete(socket));
+    if (this.#connections.size <= MAX_LISTENER_CONNECTIONS) return;
+    for (const open of this.#connections) {
+      if (!this.#answering.has(open)) {
+        this.#connections.delete(open);
+        open.destroy();
+        return;
+      }
+    }
+  }
+
   #answer(request: IncomingMessage, response: ServerResponse, options: LoopbackListenerOptions): void {
+    this.#answering.add(request.socket);
     this.#unanswered.add(response);
     response.once('close', () => this.#unanswered.delete(response));
     // One request per connection: nothing is left open for the browser to reuse after the login.

@@ -1,5 +1,8 @@
 import { statesMatch } from './states-match.js';
 
+/** The most characters of `error` and `error_description` kept: they end up in messages and pages. */
+const MAX_QUOTED_LENGTH = 200;
+
 /** What a request to the redirect URI says, once its query is checked. */
 export type CallbackReading =
   /** A code for the expected state: exchange it. */
@@ -26,14 +29,21 @@ export function readCallback(query: URLSearchParams, expectedState: string): Cal
     const values = query.getAll(name);
     return values.length === 1 ? values[0] : undefined;
   };
+  const quoted = (name: string): string | undefined => bounded(single(name));
   const error = single('error');
   const states = query.getAll('state');
   if (error === 'redirect_mismatch' && states.length === 0) {
-    return { kind: 'unverified-mismatch', description: single('error_description') };
+    return { kind: 'unverified-mismatch', description: quoted('error_description') };
   }
   const state = single('state');
   if (state === undefined || !statesMatch(state, expectedState)) return { kind: 'foreign' };
-  if (error !== undefined) return { kind: 'error', error, description: single('error_description') };
+  if (error !== undefined) return { kind: 'error', error: bounded(error), description: quoted('error_description') };
   const code = single('code');
   return code === undefined || code === '' ? { kind: 'incomplete' } : { kind: 'code', code };
+}
+
+/** Cuts a value from the query to {@link MAX_QUOTED_LENGTH} characters, marking the cut. */
+function bounded<Value extends string | undefined>(value: Value): Value {
+  if (value === undefined || value.length <= MAX_QUOTED_LENGTH) return value;
+  return `${value.slice(0, MAX_QUOTED_LENGTH - 1)}…` as Value;
 }

@@ -1,6 +1,6 @@
 import { AuthenticationInProgressError } from '../errors/authentication-in-progress-error.js';
 import { AuthorizationCancelledError } from '../errors/authorization-cancelled-error.js';
-import { AuthorizationError } from '../errors/authorization-error.js';
+import { StateMismatchError } from '../errors/state-mismatch-error.js';
 import { exchangeCode } from '../helpers/exchange-code.js';
 import { requireText } from '../helpers/require-text.js';
 import { refusalDetails, refusedRequest } from '../helpers/token-endpoint.js';
@@ -9,11 +9,15 @@ import { httpOptionsOf, TWITCH_AUTH_BASE_URL, type ClientHttpOptions } from '../
 import { normalizeBaseUrl } from '../http/settings.js';
 import type { ScopeLike } from '../scopes.js';
 import type { UserToken } from '../tokens/user-token.js';
+import { checkDuration } from '../options/duration.js';
 import { buildAuthorizeUrl } from './authorize-url.js';
+import { checkClientDurations } from './client-durations.js';
 import { createLogin, type Login } from './login.js';
 import type { LoginSettings } from './login-flow.js';
 import type { CustomPage, FailurePageInfo, SuccessPageInfo } from './pages.js';
+import { spentStates } from './spent-states.js';
 import { createState } from './state.js';
+import { MIN_STATE_SECRET_BYTES, StateSigner } from './state-signer.js';
 import { loadWire } from '../wire/load-wire.js';
 
 /** The app's credentials from https://dev.twitch.tv/console/apps. */
@@ -30,24 +34,43 @@ export interface UserAuthenticatorOptions extends ClientHttpOptions {
   readonly forceVerify?: boolean;
   /**
    * The redirect URI, registered for the app in the Twitch console character for character; it is
-   * sent as given, no slash added or removed. Default: `http://localhost:17563`.
+   * sent as given, no slash added or removed. It may have a query of its own, but not the
+   * parameters Twitch adds (`code`, `scope`, `state`, `error`, `error_description`): such a URL
+   * could never complete a login and is refused. Default: `http://localhost:17563`.
    */
   readonly url?: string;
   /**
    * The address the listener binds. Default: loopback only, answering on both 127.0.0.1 and ::1
-   * (browsers resolve `localhost` either way) and on no other interface. `'0.0.0.0'` answers on
-   * every interface, so anyone on the network can reach the listener while a login runs: use it
+   * (browsers resolve `localhost` either way) and on no other interface; `'localhost'` means the
+   * same.
+   *
+   * Any other value is bound alone. A single-family loopback (`'127.0.0.1'` or `'::1'`) leaves the
+   * other family's loopback free on the port: a browser that resolves `localhost` to it gets no
+   * answer, and another local process could listen there and receive the code and state. Prefer
+   * the default or `'localhost'`. `'0.0.0.0'` answers
+   * on every interface, so anyone on the network can reach the listener while a login runs: use it
    * only inside a container whose port is published to the host's loopback.
    */
   readonly host?: string;
   /** The port the listener binds. Default: the `url`'s port (17563), or 80/443 if it has none. */
   readonly port?: number;
-  /** How long a login may take, in milliseconds; `0` waits forever. Default: `300_000` (5 minutes). */
+  /**
+   * How long a login may take, in milliseconds, up to 2147483647 (about 24.8 days, the longest
+   * timer Node can hold); `0` waits forever. Default: `300_000` (5 minutes).
+   */
   readonly timeoutMs?: number;
   /** HTML (or a function returning HTML) replacing the built-in success page. */
   readonly successPage?: CustomPage<SuccessPageInfo>;
   /** HTML (or a function returning HTML) replacing the built-in failure page. */
   readonly failurePage?: CustomPage<FailurePageInfo>;
+  /**
+   * Server mode: the secret that signs the states {@link UserAuthenticator.returnAuthUrl} issues,
+   * at least 32 bytes (e.g. `openssl rand -base64 32`). Give every replica of a web app the same
+   * one, so that a login started on one replica completes on any other. Keep it out of your code
+   * and logs, like the app secret. Default: a random secret made once per process, so states
+   * are good only in the process that issued them.
+   */
+  readonly stateSecret?: string | Uint8Array;
 }
 
 /** Options of {@link UserAuthenticator.authenticate}. */
@@ -59,7 +82,13 @@ export interface AuthenticateOptions {
   readonly userToken?: string;
   /**
    * Server mode: the `state` that came with `userToken`. When given, it must be one that
-   * {@link UserAuthenticator.returnAuthUrl} issued and not yet used; check it yourself otherwise.
+   * {@link UserAuthenticator.returnAuthUrl} issued for this app (on any replica sharing the
+   * `stateSecret`), at most 15 minutes ago, and that this process has not accepted before; else a
+   * {@link StateMismatchError}, before any exchange. Without it, checking the state is up to you.
+   *
+   * This proves the login started at your app, not that it started in this visitor's browser:
+   * bind the state to the browser too (a cookie set with the URL, compared at the callback; see
+   * the README), so that nobody can make a visitor finish a login they started themselves.
    */
   readonly state?: string;
   /** Open a browser at the authorize URL. Default: `true`. */
@@ -87,10 +116,9 @@ export interface CallbackModeOptions {
 }
 
 const DEFAULT_URL = 'http://localhost:17563';
+/** The query parameters Twitch adds to the redirect URI, which it therefore must not carry itself. */
+const RESERVED_REDIRECT_PARAMETERS = ['code', 'scope', 'state', 'error', 'error_description'] as const;
 const DEFAULT_TIMEOUT_MS = 300_000;
-/** Server-mode states are kept this long, and at most this many. */
-const ISSUED_STATE_LIFETIME_MS = 15 * 60 * 1000;
-const MAX_ISSUED_STATES = 1000;
 
 /**
  * Gets a user token with the authorization code flow: opens the browser at Twitch's authorize URL,
@@ -111,7 +139,7 @@ export class UserAuthenticator {
   readonly forceVerify: boolean;
   /** The redirect URI, exactly as sent to Twitch. */
   readonly url: string;
-  /** The address the listener binds; `undefined` means loopback only (127.0.0.1 and ::1). */
+  /** The `host` option as given; `undefined` (and `'localhost'`) mean loopback only (127.0.0.1 and ::1). */
   readonly host: string | undefined;
   /** The port the listener binds. */
   readonly port: number;
@@ -119,8 +147,8 @@ export class UserAuthenticator {
   /** What a login needs; see login-flow.ts. */
   readonly #settings: LoginSettings;
   readonly #authBaseUrl: string;
-  /** Server mode: states handed out by returnAuthUrl(), with when. */
-  readonly #issuedStates = new Map<string, number>();
+  /** Server mode: signs and checks the states of returnAuthUrl(); none is stored. */
+  readonly #signer: StateSigner;
   #lastIssuedState: string | undefined;
   #login: Login | undefined;
 
@@ -128,7 +156,9 @@ export class UserAuthenticator {
    * @param app - The app's client id and secret.
    * @param scopes - The scopes to ask for: {@link AuthScope} values or plain strings.
    * @param options - See {@link UserAuthenticatorOptions}; every option has a default.
-   * @throws TypeError for a missing secret, an unusable `url`, `port` or `timeoutMs`.
+   * @throws TypeError for a missing secret, an unusable `url` or `port`, a `stateSecret` shorter
+   * than 32 bytes, or a duration option (`timeoutMs`, `requestTimeoutMs`, `retry` delays) outside
+   * 0 to 2147483647 ms.
    */
   constructor(app: AppCredentials, scopes: readonly ScopeLike[] = [], options: UserAuthenticatorOptions = {}) {
     const appId = requireText(app.appId, 'appId');
@@ -148,11 +178,10 @@ export class UserAuthenticator {
     const redirect = parseRedirectUri(this.url);
     this.host = options.host;
     this.port = checkedPort(options.port ?? defaultPort(redirect));
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
-      throw new TypeError(`The timeoutMs option must be a whole number of milliseconds ≥ 0; got ${String(timeoutMs)}.`);
-    }
+    const timeoutMs = checkDuration('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    checkClientDurations(options);
     this.#authBaseUrl = normalizeBaseUrl(options.authBaseUrl ?? TWITCH_AUTH_BASE_URL);
+    this.#signer = new StateSigner(checkedStateSecret(options.stateSecret), appId, this.url);
     this.#settings = {
       appId,
       appSecret: requireText(app.appSecret, 'appSecret'),
@@ -174,13 +203,16 @@ export class UserAuthenticator {
 
   /**
    * The authorize URL to send the user to. While a login runs, its URL; otherwise (server mode) a
-   * URL with a fresh `state`, remembered for 15 minutes so `authenticate({ userToken, state })` can
-   * check it.
+   * URL with a fresh `state` that `authenticate({ userToken, state })` accepts for 15 minutes.
+   *
+   * The state is signed (HMAC-SHA256 with `stateSecret`) and carries its expiry and a random
+   * nonce, so nothing is stored until it is used: any number of visitors can start logins without
+   * pushing out anyone's pending one, and any replica with the same `stateSecret` accepts it.
    */
   returnAuthUrl(): string {
     if (this.#login !== undefined) return this.#login.authUrl;
-    const state = createState();
-    this.#rememberState(state);
+    const state = this.#signer.issue(Date.now());
+    this.#lastIssuedState = state;
     return this.#authorizeUrl(state);
   }
 
@@ -194,6 +226,7 @@ export class UserAuthenticator {
    * @throws {@link AuthorizationDeniedError} when the user clicks Cancel.
    * @throws {@link RedirectMismatchError} when `url` is not registered for the app.
    * @throws {@link AuthorizationError} for any other error Twitch reports.
+   * @throws {@link StateMismatchError} in server mode, for a `state` that is not valid (before any exchange).
    * @throws {@link CodeExchangeError}, {@link UnauthorizedError} when Twitch refuses the exchange.
    * @throws {@link ListenerError} when the port is taken (at once, never a hang).
    * @throws {@link AuthorizationTimeoutError} after `timeoutMs`; {@link AuthorizationCancelledError} after `stop()`;
@@ -298,7 +331,7 @@ export class UserAuthenticator {
 
   async #authenticate(options: AuthenticateOptions, onStarted: () => void): Promise<UserToken> {
     if (options.userToken !== undefined) {
-      if (options.state !== undefined) await this.#useIssuedState(options.state);
+      if (options.state !== undefined) this.#useIssuedState(options.state);
       const token = await exchangeCode(this.#settings.appId, this.#settings.appSecret, options.userToken, this.url, {
         ...this.#settings.http,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -330,33 +363,28 @@ export class UserAuthenticator {
     });
   }
 
-  #rememberState(state: string): void {
+  /** Server mode: accepts a state issued for this app, unexpired, and not yet used in this process. */
+  #useIssuedState(received: string): void {
     const now = Date.now();
-    for (const [issued, at] of this.#issuedStates) {
-      if (now - at > ISSUED_STATE_LIFETIME_MS || this.#issuedStates.size >= MAX_ISSUED_STATES) {
-        this.#issuedStates.delete(issued);
-      }
-    }
-    this.#issuedStates.set(state, now);
-    this.#lastIssuedState = state;
+    const reading = this.#signer.read(received, now);
+    if (reading.kind !== 'valid') throw new StateMismatchError(reading.kind);
+    if (!spentStates.spend(reading.nonce, reading.expiresAt, now)) throw new StateMismatchError('used');
   }
+}
 
-  /** Server mode: accepts a state this authenticator issued (once), in constant time per comparison. */
-  async #useIssuedState(received: string): Promise<void> {
-    const { statesMatch } = await import('./states-match.js');
-    const now = Date.now();
-    for (const [issued, at] of this.#issuedStates) {
-      if (now - at <= ISSUED_STATE_LIFETIME_MS && statesMatch(received, issued)) {
-        this.#issuedStates.delete(issued);
-        return;
-      }
-    }
-    throw new AuthorizationError(
-      { error: 'state_mismatch' },
-      'The state that came with the code was not issued by this UserAuthenticator, has expired (15 minutes), ' +
-        'or was already used: the request may be forged. Ignore it, and send the user a new returnAuthUrl().',
+/** The `stateSecret` option as bytes, or a TypeError that never shows it. */
+function checkedStateSecret(secret: string | Uint8Array | undefined): Buffer | undefined {
+  if (secret === undefined) return undefined;
+  const given: unknown = secret;
+  const bytes =
+    typeof given === 'string' ? Buffer.from(given) : given instanceof Uint8Array ? Buffer.from(given) : undefined;
+  if (bytes === undefined || bytes.length < MIN_STATE_SECRET_BYTES) {
+    throw new TypeError(
+      `The stateSecret option must be a string or Uint8Array of at least ${String(MIN_STATE_SECRET_BYTES)} bytes, ` +
+        'random and shared by every replica of your web app (make one with: openssl rand -base64 32).',
     );
   }
+  return bytes;
 }
 
 function parseRedirectUri(url: string): URL {
@@ -370,6 +398,15 @@ function parseRedirectUri(url: string): URL {
     throw new TypeError(`The url option must use http or https; got ${JSON.stringify(parsed.protocol)}.`);
   }
   if (parsed.hash !== '') throw new TypeError('The url option must not have a #fragment: Twitch refuses one.');
+  const reserved = RESERVED_REDIRECT_PARAMETERS.find((name) => parsed.searchParams.has(name));
+  if (reserved !== undefined) {
+    throw new TypeError(
+      `The url option must not carry the query parameter "${reserved}": Twitch adds ` +
+        `${RESERVED_REDIRECT_PARAMETERS.join(', ')} to the redirect URI itself, so the redirect would arrive ` +
+        `with two of them and could never complete a login. Remove it from the url (and from the OAuth ` +
+        `Redirect URL registered at https://dev.twitch.tv/console/apps).`,
+    );
+  }
   return parsed;
 }
 

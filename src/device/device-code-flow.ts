@@ -5,6 +5,8 @@ import { DeviceCodeExpiredError } from '../errors/device-code-expired-error.js';
 import { isTransientError } from '../errors/is-transient-error.js';
 import { TwitchRateLimitError } from '../errors/twitch-rate-limit-error.js';
 import { UnauthorizedError } from '../errors/unauthorized-error.js';
+import { UnexpectedResponseError } from '../errors/unexpected-response-error.js';
+import { checkClientDurations } from '../auth/client-durations.js';
 import { requireText } from '../helpers/require-text.js';
 import { refusalDetails, refusedRequest } from '../helpers/token-endpoint.js';
 import { backoffDelayMs } from '../http/backoff.js';
@@ -54,6 +56,39 @@ export interface WaitForAuthOptions {
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 /** RFC 8628 §3.5: on `slow_down`, the interval grows by 5 seconds for the rest of the flow. */
 const SLOW_DOWN_STEP_MS = 5000;
+/**
+ * The polling interval Twitch asks for (it sends 5 s) is used within these bounds, in seconds: a
+ * broken or hostile answer can neither make the flow poll in a loop (`0.001`) nor wait beyond any
+ * code's life (`1e10`, which as a timer would even fire at once).
+ */
+const MIN_INTERVAL_SECONDS = 1;
+const MAX_INTERVAL_SECONDS = 600;
+/**
+ * The code's lifetime (Twitch sends 1800 s) is used up to one day, so that every wait of the flow
+ * is bounded by the code's expiry and fits in a timer.
+ */
+const MAX_CODE_LIFETIME_SECONDS = 86_400;
+
+/** The longest user code and verification URI shown to the user (Twitch's are 8 and about 50 characters). */
+const MAX_SHOWN_LENGTH = 2048;
+/** C0 and C1 control characters and DEL: shown on a terminal, they could rewrite what the user sees. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * What is wrong with the code and URI Twitch sent, if anything: both are shown to the user (on
+ * stderr by default), so neither may carry control characters, and the URI must be a web address.
+ */
+function unshowableField(userCode: string, verificationUri: string): string | undefined {
+  if (userCode.length > MAX_SHOWN_LENGTH || CONTROL_CHARACTERS.test(userCode)) {
+    return 'user_code is too long or holds control characters';
+  }
+  if (verificationUri.length > MAX_SHOWN_LENGTH || CONTROL_CHARACTERS.test(verificationUri)) {
+    return 'verification_uri is too long or holds control characters';
+  }
+  const protocol = URL.canParse(verificationUri) ? new URL(verificationUri).protocol : '';
+  return protocol === 'https:' || protocol === 'http:' ? undefined : 'verification_uri is not an http(s) URL';
+}
 
 interface PendingCode {
   readonly deviceCode: string;
@@ -92,6 +127,7 @@ export class DeviceCodeFlow {
    * @param app - The app's client id, and its secret for a confidential client (leave it out for a public one).
    * @param scopes - The scopes to ask for.
    * @param options - See {@link DeviceCodeFlowOptions}.
+   * @throws TypeError for a duration option (`requestTimeoutMs`, `retry` delays) outside 0 to 2147483647 ms.
    */
   constructor(app: AppCredentials, scopes: readonly ScopeLike[] = [], options: DeviceCodeFlowOptions = {}) {
     this.#appId = requireText(app.appId, 'appId');
@@ -99,6 +135,7 @@ export class DeviceCodeFlow {
     this.scopes = Object.freeze([...scopes]);
     this.#clock = options.clock ?? systemClock;
     this.#onCode = options.onCode;
+    checkClientDurations(options);
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#http = httpOptionsOf(options);
   }
@@ -106,6 +143,9 @@ export class DeviceCodeFlow {
   /**
    * Asks Twitch for a code (`POST /device`) and starts the flow. Show the user `verificationUri`
    * and `userCode`, then call {@link waitForAuthComplete}. A new call replaces the previous code.
+   *
+   * Twitch's `interval` is used within 1 to 600 seconds and its `expires_in` up to 86400 seconds
+   * (one day); the returned code shows the values used.
    *
    * @returns The code; `const [userCode, verificationUri] = await flow.getCode()` works too.
    */
@@ -123,13 +163,20 @@ export class DeviceCodeFlow {
     }
     const { decodeReply, deviceResponseSchema } = await loadWire();
     const wire = decodeReply(reply, deviceResponseSchema);
-    const expiresAt = requestedAt + wire.expires_in * 1000;
-    this.#pending = { deviceCode: wire.device_code, expiresAt, intervalMs: wire.interval * 1000 };
+    const unshowable = unshowableField(wire.user_code, wire.verification_uri);
+    if (unshowable !== undefined) {
+      throw new UnexpectedResponseError({ status: reply.status, endpoint: reply.endpoint, problem: unshowable });
+    }
+    // Clamped rather than refused: the code is issued, and the user may be entering it already.
+    const expiresIn = Math.min(wire.expires_in, MAX_CODE_LIFETIME_SECONDS);
+    const interval = Math.min(Math.max(wire.interval, MIN_INTERVAL_SECONDS), MAX_INTERVAL_SECONDS);
+    const expiresAt = requestedAt + Math.round(expiresIn * 1000);
+    this.#pending = { deviceCode: wire.device_code, expiresAt, intervalMs: Math.round(interval * 1000) };
     return new DeviceCode({
       userCode: wire.user_code,
       verificationUri: wire.verification_uri,
-      expiresIn: wire.expires_in,
-      interval: wire.interval,
+      expiresIn,
+      interval,
       expiresAt,
     });
   }

@@ -4,9 +4,9 @@ export interface DeviceCodeFields {
   readonly userCode: string;
   /** Where the user enters it (the code is already filled in). */
   readonly verificationUri: string;
-  /** The code's lifetime in seconds, as Twitch sent it. */
+  /** The code's lifetime in seconds: Twitch's `expires_in`, at most 86400 (one day). */
   readonly expiresIn: number;
-  /** The polling interval in seconds, as Twitch sent it. */
+  /** The polling interval in seconds: Twitch's `interval`, within 1 to 600. */
   readonly interval: number;
   /** When the code expires, in epoch milliseconds. */
   readonly expiresAt: number;
@@ -21,9 +21,9 @@ export class DeviceCode implements DeviceCodeFields, Iterable<string> {
   readonly userCode: string;
   /** Where the user enters it (the code is already filled in). */
   readonly verificationUri: string;
-  /** The code's lifetime in seconds, as Twitch sent it. */
+  /** The code's lifetime in seconds: Twitch's `expires_in`, at most 86400 (one day). */
   readonly expiresIn: number;
-  /** The polling interval in seconds, as Twitch sent it. */
+  /** The polling interval in seconds: Twitch's `interval`, within 1 to 600. */
   readonly interval: number;
   /** When the code expires, in epoch milliseconds. */
   readonly expiresAt: number;

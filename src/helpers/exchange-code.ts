@@ -1,6 +1,6 @@
 import type { HttpOptions } from '../http/options.js';
 import type { UserToken } from '../tokens/user-token.js';
-import { requireText } from './require-text.js';
+import { requireLine, requireText } from './require-text.js';
 import { requestUserToken } from './token-endpoint.js';
 
 /**
@@ -14,6 +14,7 @@ import { requestUserToken } from './token-endpoint.js';
  * @param redirectUri - The same redirect URI the authorize URL carried, exactly.
  * @throws {@link CodeExchangeError} when Twitch refuses the code (expired, used, other redirect URI, public client).
  * @throws {@link UnauthorizedError} when Twitch refuses the app's credentials.
+ * @throws {@link UnexpectedResponseError} when the answer cannot be used (e.g. a token with characters no Twitch token has).
  * @throws {@link TwitchNetworkError}, {@link TwitchBackendError}, {@link TwitchRateLimitError} when retries ran out.
  */
 export async function exchangeCode(
@@ -30,7 +31,7 @@ export async function exchangeCode(
       client_secret: requireText(appSecret, 'appSecret'),
       code: requireText(code, 'code'),
       grant_type: 'authorization_code',
-      redirect_uri: requireText(redirectUri, 'redirectUri'),
+      redirect_uri: requireLine(redirectUri, 'redirectUri'),
     },
     options,
   );

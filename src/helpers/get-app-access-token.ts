@@ -13,6 +13,7 @@ import { requestAccessToken } from './token-endpoint.js';
  * @param scopes - Scopes for the token; most app-token calls need none. Default: none.
  * @param options - Where and how to call Twitch.
  * @throws {@link UnauthorizedError} when Twitch refuses the app's credentials.
+ * @throws {@link UnexpectedResponseError} when the answer cannot be used (e.g. a token with characters no Twitch token has).
  * @throws {@link TwitchNetworkError}, {@link TwitchBackendError}, {@link TwitchRateLimitError} when retries ran out.
  */
 export async function getAppAccessToken(

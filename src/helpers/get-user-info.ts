@@ -33,6 +33,7 @@ export interface UserInfo {
  * Python: `get_user_info(access_token)`, which returned the raw dict (here: `claims`).
  *
  * @throws {@link InvalidTokenError} when Twitch refuses the token (expired, revoked, no `openid` scope).
+ * @throws {@link EndpointNotFoundError} when the server behind `authBaseUrl` has no `/userinfo` (the twitch CLI mock-api has none).
  * @throws {@link TwitchNetworkError}, {@link TwitchBackendError}, {@link TwitchRateLimitError} when retries ran out.
  */
 export async function getUserInfo(accessToken: string, options?: HttpOptions): Promise<UserInfo> {

@@ -19,7 +19,14 @@ import { requestUserToken } from './token-endpoint.js';
  * @returns The new token; `const [accessToken, refreshToken] = …` works too.
  * @throws {@link InvalidRefreshTokenError} when Twitch refuses the refresh token (400): ask the user to log in again.
  * @throws {@link UnauthorizedError} when Twitch refuses the app's credentials (401, 403).
+ * @throws {@link UnexpectedResponseError} when the answer cannot be used. Since the refresh token
+ * sent is spent by then, a token in the answer is refused only when it could not be sent at all
+ * (line breaks, control characters, spaces, characters above U+00FF); odd but sendable characters
+ * are kept, and an absurd `expires_in` is clamped to {@link MAX_EXPIRES_IN_SECONDS}, never refused.
+ * @throws {@link EndpointNotFoundError} when the server behind `authBaseUrl` has no `/token`.
  * @throws {@link TwitchNetworkError}, {@link TwitchBackendError}, {@link TwitchRateLimitError} when retries ran out.
+ * @throws TypeError, before anything is sent, for an argument with whitespace, control characters
+ * or characters above U+00FF (it could never be sent).
  *
  * @example
  * ```ts

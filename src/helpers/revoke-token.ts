@@ -1,3 +1,4 @@
+import { EndpointNotFoundError } from '../errors/endpoint-not-found-error.js';
 import { callTwitch } from '../http/client.js';
 import type { HttpOptions } from '../http/options.js';
 import { requireText } from './require-text.js';
@@ -12,7 +13,9 @@ import { refusalDetails, refusedRequest } from './token-endpoint.js';
  * @param clientId - The client id of the app the token belongs to.
  * @param accessToken - The token to revoke.
  * @returns `true` when Twitch revoked it; `false` when Twitch did not know the token (400, already
- * revoked or expired) or the client (404).
+ * revoked or expired) or the client (404 with Twitch's body, `client does not exist`).
+ * @throws {@link EndpointNotFoundError} when the server behind `authBaseUrl` has no `/revoke` (a 404
+ * without Twitch's body, as from the twitch CLI's mock-api): that says nothing about the token.
  * @throws {@link TwitchNetworkError}, {@link TwitchBackendError}, {@link TwitchRateLimitError} when retries ran
  * out; {@link TwitchAPIError} for any other refusal.
  */
@@ -28,6 +31,8 @@ export async function revokeToken(clientId: string, accessToken: string, options
     options,
   );
   if (reply.status === 200) return true;
+  const details = await refusalDetails(reply);
+  if (details.endpointMissing) throw new EndpointNotFoundError(details);
   if (reply.status === 400 || reply.status === 404) return false;
-  throw refusedRequest(await refusalDetails(reply));
+  throw refusedRequest(details);
 }

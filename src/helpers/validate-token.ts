@@ -42,6 +42,7 @@ export type TokenValidation = ValidTokenInfo | InvalidTokenInfo;
  *
  * Python: `validate_token(access_token)`.
  *
+ * @throws {@link EndpointNotFoundError} when the server behind `authBaseUrl` has no `/validate`.
  * @throws {@link TwitchNetworkError}, {@link TwitchBackendError}, {@link TwitchRateLimitError} when retries ran out.
  *
  * @example

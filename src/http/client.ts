@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import { backoffDelayMs, requestedWaitMs } from './backoff.js';
 import type { FetchInit, HttpOptions, ResponseLike } from './options.js';
 import { parseBody, type ParsedBody } from './parse-body.js';
+import { redactorFor, type Redact } from './redact.js';
 import { resolveHttpSettings, type HttpSettings } from './settings.js';
 import { loadUndici } from './undici-runtime.js';
 import { loadWire } from '../wire/load-wire.js';
@@ -43,6 +44,13 @@ export interface TwitchReply {
   readonly body: ParsedBody;
   /** When the answering attempt was sent (epoch ms): a token's lifetime counts from here. */
   readonly sentAt: number;
+  /** The base URL the call went to, for messages about a base URL that lacks an endpoint. */
+  readonly baseUrl: string;
+  /**
+   * Replaces every secret the call sent (client secret, token, code) in a text from the answer,
+   * so that a server quoting the request back cannot put a secret into an error message.
+   */
+  readonly redact: Redact;
 }
 
 /** Twitch sends a few hundred bytes; anything past this is not an answer from Twitch. */
@@ -64,6 +72,7 @@ const TIMED_OUT = Symbol('timed out');
 export async function callTwitch(call: TwitchCall, options?: HttpOptions): Promise<TwitchReply> {
   const settings = resolveHttpSettings(options);
   const endpoint = `${call.method} ${call.path}`;
+  const redact = redactorFor(call);
   const url = settings.baseUrl + call.path + (call.query === undefined ? '' : `?${encodeForm(call.query)}`);
   const runtime = settings.fetch === undefined ? await loadUndici() : undefined;
   // With undici's fetch on the shared Agent and no caller signal, the Agent enforces the time limit:
@@ -94,7 +103,7 @@ export async function callTwitch(call: TwitchCall, options?: HttpOptions): Promi
       // response (it validates idle sockets there). A caller's next call made before then would
       // open a second connection; one turn of the loop lets sequential calls share one.
       await nextLoopTurn();
-      return { status: outcome.status, endpoint, body: outcome.body, sentAt };
+      return { status: outcome.status, endpoint, body: outcome.body, sentAt, baseUrl: settings.baseUrl, redact };
     }
 
     const requestedMs = 'status' in outcome ? outcome.requestedWaitMs : undefined;
@@ -104,7 +113,7 @@ export async function callTwitch(call: TwitchCall, options?: HttpOptions): Promi
       (call.idempotent !== false || safeToRepeat(outcome));
     const waitMs = requestedMs ?? backoffDelayMs(attempt, settings.baseDelayMs, settings.maxDelayMs);
     if (!retriesLeft || waitMs > settings.maxDelayMs) {
-      throw await finalFailure(outcome, { endpoint, url, attempts: attempt, timeoutMs: settings.timeoutMs });
+      throw await finalFailure(outcome, { endpoint, url, attempts: attempt, timeoutMs: settings.timeoutMs, redact });
     }
     try {
       await sleep(waitMs, undefined, settings.signal === undefined ? {} : { signal: settings.signal });
@@ -121,8 +130,9 @@ type AttemptOutcome =
 
 /**
  * One attempt on the shared Agent, without an AbortSignal (which costs a tenth of a call): the Agent
- * cuts a silent server off, and a deadline here ends the attempt after `timeoutMs` in all cases,
- * cancelling a body that drips.
+ * cuts a silent server off, and a deadline here ends the attempt after `timeoutMs` in all cases.
+ * Ending it stops all its work: the body being read is cancelled, which closes the connection, and
+ * an answer that arrives later is cancelled at once, unread.
  */
 async function attemptTimedByAgent(
   send: NonNullable<HttpSettings['fetch']>,
@@ -130,16 +140,8 @@ async function attemptTimedByAgent(
   init: Omit<FetchInit, 'signal'>,
   timeoutMs: number,
 ): Promise<AttemptOutcome> {
-  let response: ResponseLike | undefined;
-  const attempt = (async (): Promise<AttemptOutcome> => {
-    try {
-      response = await send(url, init);
-      const body = await readBody(response);
-      return { status: response.status, body, requestedWaitMs: requestedWaitMs(response.headers) };
-    } catch (error) {
-      return { failure: isTimeoutCode(errorCode(error)) ? 'timeout' : 'network', cause: error };
-    }
-  })();
+  const hold = new BodyHold();
+  const attempt = readAttempt(send(url, init), hold);
   if (timeoutMs === 0) return attempt;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<AttemptOutcome>((resolve) => {
@@ -149,11 +151,19 @@ async function attemptTimedByAgent(
   });
   const outcome = await Promise.race([attempt, deadline]);
   clearTimeout(timer);
-  if ('failure' in outcome && outcome.cause === undefined) {
-    // The abandoned attempt frees its connection: its body, if any, is cancelled.
-    void response?.body?.cancel().catch(() => undefined);
-  }
+  if ('failure' in outcome && outcome.cause === undefined) hold.giveUp();
   return outcome;
+}
+
+/** The outcome of a sent request: its status and bounded body, or why there is none. */
+async function readAttempt(sending: Promise<ResponseLike>, hold: BodyHold): Promise<AttemptOutcome> {
+  try {
+    const response = await sending;
+    const body = await readBody(response, hold);
+    return { status: response.status, body, requestedWaitMs: requestedWaitMs(response.headers) };
+  } catch (error) {
+    return { failure: isTimeoutCode(errorCode(error)) ? 'timeout' : 'network', cause: error };
+  }
 }
 
 /** One attempt whose time limit (and the caller's signal) an AbortSignal enforces. */
@@ -167,26 +177,55 @@ async function attemptOnce(
   // One controller per attempt: a timeout aborts this attempt only, the caller's signal all of them.
   // (AbortSignal.any/timeout would do, but leak listeners on long-lived signals in Node 20.)
   const attempt = new AbortController();
+  const hold = new BodyHold();
+  const giveUp = (reason: unknown): void => {
+    attempt.abort(reason);
+    // A caller's fetch may not tie the body to the signal: the body is cancelled here too.
+    hold.giveUp();
+  };
   const timer =
     settings.timeoutMs > 0
       ? setTimeout(() => {
-          attempt.abort(TIMED_OUT);
+          giveUp(TIMED_OUT);
         }, settings.timeoutMs)
       : undefined;
   const forwardAbort = (): void => {
-    attempt.abort(signal?.reason);
+    giveUp(signal?.reason);
   };
   signal?.addEventListener('abort', forwardAbort, { once: true });
   try {
-    const response = await send(url, { ...init, signal: attempt.signal });
-    const body = await readBody(response);
-    return { status: response.status, body, requestedWaitMs: requestedWaitMs(response.headers) };
-  } catch (error) {
+    const outcome = await readAttempt(send(url, { ...init, signal: attempt.signal }), hold);
     if (signal?.aborted === true) throw signal.reason;
-    return { failure: attempt.signal.reason === TIMED_OUT ? 'timeout' : 'network', cause: error };
+    if (attempt.signal.aborted && 'failure' in outcome) {
+      return { failure: attempt.signal.reason === TIMED_OUT ? 'timeout' : 'network', cause: outcome.cause };
+    }
+    if (attempt.signal.aborted) return { failure: 'timeout', cause: undefined };
+    return outcome;
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', forwardAbort);
+  }
+}
+
+/**
+ * An attempt's hold on its response body. Giving the attempt up cancels the body being read, or,
+ * when the answer has not arrived yet, the body as soon as it does: a given-up attempt does no
+ * more work and keeps no connection open.
+ */
+class BodyHold {
+  #cancel: (() => void) | undefined;
+  #givenUp = false;
+
+  /** Registers how to cancel the body; cancels it at once when the attempt was already given up. */
+  hold(cancel: () => void): void {
+    if (this.#givenUp) cancel();
+    else this.#cancel = cancel;
+  }
+
+  giveUp(): void {
+    this.#givenUp = true;
+    this.#cancel?.();
+    this.#cancel = undefined;
   }
 }
 
@@ -225,25 +264,66 @@ export function encodeForm(form: Readonly<Record<string, string | undefined>>): 
   return params.toString();
 }
 
-/** Reads at most {@link MAX_BODY_BYTES}, so a broken or hostile server cannot exhaust memory. */
-async function readBody(response: ResponseLike): Promise<ParsedBody> {
+/**
+ * Reads at most {@link MAX_BODY_BYTES} of decoded body, so that a broken or hostile server cannot
+ * exhaust memory. A body in any content coding but identity (which this library asks for) is not
+ * read at all: a few kilobytes of gzip inside gzip decode to gigabytes. It is cancelled before any
+ * decoding starts, which also closes the connection.
+ */
+async function readBody(response: ResponseLike, hold: BodyHold): Promise<ParsedBody> {
   const { body } = response;
   if (body === null) return parseBody('');
+  const cancel = (): void => {
+    body.cancel().catch(ignore);
+  };
+  const encoding = contentCodingOf(response.headers.get('content-encoding'));
+  if (encoding !== undefined) {
+    cancel();
+    return { kind: 'compressed', encoding };
+  }
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (declared > MAX_BODY_BYTES) {
-    await body.cancel();
+    cancel();
     return { kind: 'too-large' };
   }
-  // A declared small body (Twitch always declares) is read whole: the faster path.
-  if (declared >= 0) return parseBody(await response.text());
+  // Read through a reader the attempt can cancel, never response.text(), which has no bound and
+  // locks the stream against cancelling.
+  const reader = body.getReader();
+  hold.hold(() => {
+    reader.cancel().catch(ignore);
+  });
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) return { kind: 'too-large' }; // leaving the loop cancels the stream
-    chunks.push(chunk);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      reader.cancel().catch(ignore);
+      return { kind: 'too-large' };
+    }
+    chunks.push(value);
   }
   return parseBody(Buffer.concat(chunks, size).toString('utf8'));
+}
+
+/**
+ * The content coding of a body, when it is not identity: `gzip`, `gzip, gzip`, … as sent (a
+ * header value that is not a list of coding names is reported as `unknown`). @internal
+ */
+export function contentCodingOf(header: string | null): string | undefined {
+  if (header === null) return undefined;
+  const codings = header
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length === 0) return undefined;
+  const named = codings.join(', ');
+  return /^[a-z0-9._-]+(, [a-z0-9._-]+)*$/.test(named) && named.length <= 40 ? named : 'unknown';
+}
+
+function ignore(): void {
+  // A body that cannot be cancelled is already closed.
 }
 
 function isTransientStatus(status: number): boolean {
@@ -253,12 +333,12 @@ function isTransientStatus(status: number): boolean {
 /** The error for a call whose retries ran out. */
 async function finalFailure(
   outcome: AttemptOutcome,
-  context: { endpoint: string; url: string; attempts: number; timeoutMs: number },
+  context: { endpoint: string; url: string; attempts: number; timeoutMs: number; redact: Redact },
 ): Promise<Error> {
-  const { endpoint, attempts } = context;
+  const { endpoint, attempts, redact } = context;
   if ('status' in outcome) {
     const { twitchMessageOf } = await loadWire();
-    const twitchMessage = twitchMessageOf(outcome.body);
+    const twitchMessage = twitchMessageOf(outcome.body, redact);
     if (outcome.status === 429) {
       return new TwitchRateLimitError({
         status: 429,
@@ -278,7 +358,7 @@ async function finalFailure(
     timeoutMs: outcome.failure === 'timeout' ? context.timeoutMs : undefined,
     code,
     transient: !isCertificateFailure(code) && code !== 'ERR_FETCH_BAD_PORT',
-    cause: outcome.cause,
+    cause: redact.cause(outcome.cause),
   });
 }
 

@@ -36,9 +36,13 @@ export interface ResponseLike {
     /** A header's value, or `null`. */
     get(name: string): string | null;
   };
-  /** The body as a stream, read when its size is not declared. */
+  /**
+   * The body as a stream: read with a bound on its decoded size (1 MiB), cancelled when the
+   * attempt is given up, and not read at all when `Content-Encoding` names a coding other than
+   * identity.
+   */
   readonly body: ReadableStream<Uint8Array> | null;
-  /** The whole body, read when its size is declared and small. */
+  /** Not read by this library (it reads `body`, bounded); part of the shape so that a Fetch API `Response` fits. */
   text(): Promise<string>;
 }
 
@@ -49,12 +53,15 @@ export interface RetryOptions {
    * `0` turns retrying off. Default: `2`, so a call is tried at most 3 times.
    */
   readonly limit?: number;
-  /** The first retry's delay; each further retry doubles it, with full jitter. Default: `250` ms. */
+  /**
+   * The first retry's delay; each further retry doubles it, with full jitter. 0 … 2³¹−1 ms.
+   * Default: `250` ms.
+   */
   readonly baseDelayMs?: number;
   /**
    * The longest a single wait may be. When Twitch asks (`Retry-After`, `Ratelimit-Reset`) to wait
    * longer than this, the call fails at once with a `TwitchRateLimitError` saying how long to wait.
-   * Default: `10_000` ms.
+   * 0 … 2³¹−1 ms. Default: `10_000` ms.
    */
   readonly maxDelayMs?: number;
 }
@@ -84,7 +91,8 @@ export interface HttpOptions {
   readonly signal?: AbortSignal;
   /**
    * The time limit of each attempt, in milliseconds: how long to wait for Twitch's answer (and, on
-   * the shared Agent, between parts of its body); `0` for none. Default: `10_000`.
+   * the shared Agent, between parts of its body); `0` for none. 0 … 2³¹−1 ms (a longer delay would
+   * fire at once in Node); other values are refused with a `TypeError`. Default: `10_000`.
    */
   readonly timeoutMs?: number;
   /** How transient failures are retried: a {@link RetryOptions}, or just its `limit`. Default: 2 retries. */

@@ -1,6 +1,9 @@
 /** A response body, classified so that callers never meet a `SyntaxError`. @internal */
 export type ParsedBody =
-  { readonly kind: 'json'; readonly value: unknown } | { readonly kind: 'empty' | 'html' | 'malformed' | 'too-large' };
+  | { readonly kind: 'json'; readonly value: unknown }
+  | { readonly kind: 'empty' | 'html' | 'malformed' | 'too-large' }
+  /** Sent in a content coding (`gzip`, …) although identity was asked for: refused unread. */
+  | { readonly kind: 'compressed'; readonly encoding: string };
 
 /** Classifies and parses a response body's text. @internal */
 export function parseBody(text: string): ParsedBody {
@@ -25,6 +28,11 @@ export function describeBody(body: ParsedBody): string {
       return 'the body is not valid JSON';
     case 'too-large':
       return 'the body is larger than any answer Twitch sends';
+    case 'compressed':
+      return (
+        `the body is compressed (${body.encoding}) although this library asks for none (Accept-Encoding: identity), ` +
+        'so it was not decoded: Twitch does not do this; a proxy or server that does may be hostile'
+      );
     case 'json':
       return 'the JSON does not have the expected shape';
   }

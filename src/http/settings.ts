@@ -1,3 +1,4 @@
+import { checkDuration } from '../options/duration.js';
 import { TWITCH_AUTH_BASE_URL, type HttpOptions } from './options.js';
 
 /** {@link HttpOptions} with defaults applied and values checked. @internal */
@@ -26,10 +27,11 @@ export function resolveHttpSettings(options: HttpOptions = {}): HttpSettings {
   const retry = typeof options.retry === 'number' ? { limit: options.retry } : (options.retry ?? {});
   return {
     baseUrl: normalizeBaseUrl(options.authBaseUrl ?? TWITCH_AUTH_BASE_URL),
-    timeoutMs: checkedCount('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    // Timer delays: a value past 2^31-1 ms would fire at once in Node, so it is refused.
+    timeoutMs: checkDuration('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     retryLimit: checkedCount('retry.limit', retry.limit ?? DEFAULT_RETRY_LIMIT),
-    baseDelayMs: checkedCount('retry.baseDelayMs', retry.baseDelayMs ?? DEFAULT_BASE_DELAY_MS),
-    maxDelayMs: checkedCount('retry.maxDelayMs', retry.maxDelayMs ?? DEFAULT_MAX_DELAY_MS),
+    baseDelayMs: checkDuration('retry.baseDelayMs', retry.baseDelayMs ?? DEFAULT_BASE_DELAY_MS),
+    maxDelayMs: checkDuration('retry.maxDelayMs', retry.maxDelayMs ?? DEFAULT_MAX_DELAY_MS),
     signal: options.signal,
     fetch: options.fetch,
     dispatcher: options.dispatcher,

@@ -22,20 +22,31 @@ export interface LineEvents {
   failed(line: TokenLine, error: unknown): void;
   /** The login is lost (once per loss). */
   lost(line: TokenLine, error: ReauthenticationRequiredError): void;
+  /** Validation found scopes the token had but no longer carries. */
   missingScopes(line: TokenLine, error: MissingScopeError): void;
+  /** A validation succeeded. */
   validated(line: TokenLine, info: ValidTokenInfo): void;
 }
 
 /** What every line of a manager or pool shares (one object, however many lines). @internal */
 export interface LineSettings {
+  /** The app's client id. */
   readonly appId: string;
+  /** The app's secret; `undefined` for a public client. */
   readonly appSecret: string | undefined;
+  /** Where the records live. */
   readonly store: TokenStore;
+  /** How Twitch is called. */
   readonly http: HttpOptions;
+  /** The time source; timers come from the scheduler. */
   readonly clock: Clock;
+  /** Refresh times, backoff, re-reads. */
   readonly timing: TokenTiming;
+  /** Validate this often. */
   readonly validateIntervalMs: number;
+  /** The one scheduler of the manager or pool. */
   readonly scheduler: Scheduler;
+  /** Where the lines report. */
   readonly events: LineEvents;
 }
 
@@ -321,6 +332,7 @@ export class TokenLine implements ScheduledTask {
           `Other writers kept replacing the token under "${this.key}"; it is written again shortly.`,
         );
         this.#apply({ type: 'unsaved', record: held, claim, error });
+        this.#report(error);
         throw error;
       }
     }

@@ -10,6 +10,9 @@ import type { UserTokenData, UserTokenPair } from '../tokens/to-user-token.js';
 import { UserToken } from '../tokens/user-token.js';
 import { TokenManager, type TokenManagerOptions } from './token-manager.js';
 
+/** A stored expiry this close to Twitch's is right (clocks and rounding differ a little). */
+const LIFETIME_TOLERANCE_MS = 60_000;
+
 /**
  * How the storage helper gets a new token when the stored one cannot be used: a function of the
  * scopes, or an object with `authenticate()` (a `UserAuthenticator`, a `DeviceCodeFlow`).
@@ -141,12 +144,19 @@ export class UserAuthenticationStorageHelper {
       }
     }
     if (info.clientId !== this.#app.appId) return false;
+    const now = this.#now();
+    const sameScopes =
+      info.scopes.length === stored.token.scopes.length &&
+      info.scopes.every((scope) => stored.token.scopes.includes(scope));
+    if (sameScopes && Math.abs(stored.token.expiresAt - (now + info.expiresIn * 1000)) <= LIFETIME_TOLERANCE_MS) {
+      return this.#covers(stored.token); // the store is right: nothing to write
+    }
     // Twitch's answer is the truth about lifetime and scopes (a Python-era file knows neither).
     const token = new UserToken({
       ...stored.token.toJSON(),
       expiresIn: info.expiresIn,
       scopes: info.scopes,
-      obtainedAt: this.#now(),
+      obtainedAt: now,
     });
     if (!this.#covers(token)) return false;
     // Refused only if another process moved on meanwhile: the manager then adopts its newer token.

@@ -222,10 +222,9 @@ export class FakeTwitch {
     const target = new URL(request.url ?? '/', this.origin);
     const base = BASE_PATHS.find((path) => target.pathname === path || target.pathname.startsWith(`${path}/`));
     const endpoint = base === undefined ? target.pathname : target.pathname.slice(base.length) || '/';
-    const body = await readRequestBody(request);
-    const form = (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
-      ? Object.fromEntries(new URLSearchParams(body))
-      : {};
+    const raw = await readRequestBody(request);
+    const body = raw.toString('utf8');
+    const form = readForm(request.headers['content-type'], raw);
     this.#requests.push({
       method: request.method ?? 'GET',
       endpoint,
@@ -406,7 +405,7 @@ function writeBody(
 }
 
 /** Reads a request body, up to 1 MiB (the fake is for tests; nothing legitimate is larger). */
-async function readRequestBody(request: IncomingMessage): Promise<string> {
+async function readRequestBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -414,7 +413,41 @@ async function readRequestBody(request: IncomingMessage): Promise<string> {
     if (size > 1 << 20) break;
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The fields of a POST body, as Twitch reads them: `application/x-www-form-urlencoded` (the docs,
+ * this library) or `multipart/form-data` (the official twitch CLI posts `/device` that way). Any
+ * other body has no fields.
+ */
+function readForm(contentType: string | undefined, body: Buffer): Record<string, string> {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded')
+    return Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+  if (type === 'multipart/form-data') return readMultipartFields(contentType ?? '', body);
+  return {};
+}
+
+/** The text fields of a `multipart/form-data` body (RFC 7578); file parts are skipped. */
+function readMultipartFields(contentType: string, body: Buffer): Record<string, string> {
+  const match = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2];
+  if (boundary === undefined) return {};
+  // latin1 keeps every byte as one character, so parts can be cut and turned back into bytes.
+  const parts = body.toString('latin1').split(`--${boundary}`).slice(1);
+  const fields: Record<string, string> = {};
+  for (const part of parts) {
+    if (part.startsWith('--')) break; // the closing delimiter
+    const headersEnd = part.indexOf('\r\n\r\n');
+    if (headersEnd === -1) continue;
+    const headers = part.slice(0, headersEnd);
+    const name = /content-disposition:[^\r\n]*;\s*name="([^"]*)"/i.exec(headers)?.[1];
+    if (name === undefined || /filename=/i.test(headers)) continue;
+    const value = part.slice(headersEnd + 4).replace(/\r\n$/, '');
+    fields[name] = Buffer.from(value, 'latin1').toString('utf8');
+  }
+  return fields;
 }
 
 async function writeOversizeBody(

@@ -84,6 +84,63 @@ interface DeviceGrant {
 export type Form = Readonly<Record<string, string>>;
 
 const KNOWN_SCOPES: ReadonlySet<string> = new Set(Object.values(AuthScope));
+
+/**
+ * The scopes the twitch CLI mock-api grants to its `user_token` grant (read from the CLI's mock);
+ * it answers any other with 400 `Invalid scopes requested`. Its list lacks e.g. `chat:read`,
+ * `chat:edit`, `user:read:chat`, `user:bot` and `channel:bot`.
+ */
+const MOCK_API_USER_SCOPES: ReadonlySet<string> = new Set([
+  'analytics:read:extensions',
+  'analytics:read:games',
+  'bits:read',
+  'channel:edit:commercial',
+  'channel:manage:broadcast',
+  'channel:manage:moderators',
+  'channel:manage:polls',
+  'channel:manage:predictions',
+  'channel:manage:raids',
+  'channel:manage:redemptions',
+  'channel:manage:schedule',
+  'channel:manage:videos',
+  'channel:manage:vips',
+  'channel:read:charity',
+  'channel:read:editors',
+  'channel:read:goals',
+  'channel:read:hype_train',
+  'channel:read:polls',
+  'channel:read:predictions',
+  'channel:read:redemptions',
+  'channel:read:stream_key',
+  'channel:read:subscriptions',
+  'channel:read:vips',
+  'clips:edit',
+  'moderation:read',
+  'moderator:manage:announcements',
+  'moderator:manage:automod',
+  'moderator:manage:automod_settings',
+  'moderator:manage:banned_users',
+  'moderator:manage:blocked_terms',
+  'moderator:manage:chat_messages',
+  'moderator:manage:chat_settings',
+  'moderator:manage:shoutouts',
+  'moderator:manage:shield_mode',
+  'moderator:read:automod_settings',
+  'moderator:read:blocked_terms',
+  'moderator:read:followers',
+  'moderator:read:chatters',
+  'moderator:read:shield_mode',
+  'user:edit',
+  'user:edit:broadcast',
+  'user:manage:blocked_users',
+  'user:manage:chat_color',
+  'user:manage:whispers',
+  'user:read:blocked_users',
+  'user:read:broadcast',
+  'user:read:email',
+  'user:read:follows',
+  'user:read:subscriptions',
+]);
 const MAX_ACCESS_TOKENS_PER_REFRESH_TOKEN = 50;
 const CODE_LIFETIME_MS = 10 * 60 * 1000;
 
@@ -379,12 +436,16 @@ export class FakeIdentity {
 
   /**
    * The twitch CLI mock API's `user_token` grant (`POST /authorize?grant_type=user_token&…`): a
-   * user token without a browser, with the mock's body (an empty `refresh_token`).
+   * user token without a browser, with the mock's body (an empty `refresh_token`). Checked in the
+   * mock's order: a missing field, a scope outside the mock's list (`chat:read` is one), the client
+   * id and secret, the user.
    */
   mockUserToken(query: Form): Answer {
     const missing = ['client_id', 'client_secret', 'user_id'].some((name) => (query[name] ?? '') === '');
-    if (missing)
+    if (missing || query['grant_type'] !== 'user_token')
       return { status: 400, json: { error: 'Bad Request', status: 400, message: 'missing required parameter' } };
+    if (splitScopes(query['scope']).some((scope) => !MOCK_API_USER_SCOPES.has(scope)))
+      return { status: 400, json: { error: 'Bad Request', status: 400, message: 'Invalid scopes requested' } };
     const app = this.apps.get(query['client_id'] ?? '');
     if (app?.clientSecret === undefined || app.clientSecret !== query['client_secret']) {
       return { status: 400, json: { error: 'Bad Request', status: 400, message: 'Client ID/Secret invalid' } };

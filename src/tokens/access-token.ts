@@ -1,8 +1,10 @@
+import { clampExpiresIn } from './lifetime.js';
+
 /** The plain fields of an {@link AccessToken}, as `JSON.stringify` writes them. */
 export interface AccessTokenJSON {
   /** The access token, for `Authorization: Bearer …` at Helix. */
   readonly accessToken: string;
-  /** Lifetime in seconds from `obtainedAt`, as Twitch sent it. */
+  /** Lifetime in seconds from `obtainedAt`, as Twitch sent it (clamped to 0 … {@link MAX_EXPIRES_IN_SECONDS}). */
   readonly expiresIn: number;
   /** The scopes the token carries. */
   readonly scopes: readonly string[];
@@ -18,13 +20,15 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * An access token and what Twitch said about it. App access tokens (client credentials) are
  * plain `AccessToken`s; user tokens are {@link UserToken}s.
  *
- * `console.log` and `util.inspect` show `[redacted]` in place of secrets, so a token logged by
- * accident does not leak; `JSON.stringify` writes every field, for storage.
+ * The secret is held in a private field behind a getter: `token.accessToken` reads it, and
+ * `JSON.stringify`/`toJSON()` write it (for storage), but no generic way of printing an object
+ * shows it: `console.log`, `console.dir`, `console.table`, `util.inspect` (also with
+ * `customInspect: false` or `showHidden`), `Object.entries` and `{ ...token }` see only the fields
+ * that are not secret. (`util.inspect`'s `getters: true` runs the getter, as reading it does.)
  */
 export class AccessToken implements AccessTokenJSON {
-  /** The access token, for `Authorization: Bearer …` at Helix. */
-  readonly accessToken: string;
-  /** Lifetime in seconds from `obtainedAt`, as Twitch sent it. */
+  readonly #accessToken: string;
+  /** Lifetime in seconds from `obtainedAt`, clamped to 0 … {@link MAX_EXPIRES_IN_SECONDS}. */
   readonly expiresIn: number;
   /** The scopes the token carries. */
   readonly scopes: readonly string[];
@@ -33,12 +37,21 @@ export class AccessToken implements AccessTokenJSON {
   /** When the token was requested, in epoch milliseconds. */
   readonly obtainedAt: number;
 
+  /**
+   * @param fields - The token's fields. A lifetime outside 0 … {@link MAX_EXPIRES_IN_SECONDS} is
+   * clamped into it, so that `expiresAt` is always a valid date.
+   */
   constructor(fields: AccessTokenJSON) {
-    this.accessToken = fields.accessToken;
-    this.expiresIn = fields.expiresIn;
+    this.#accessToken = requireSecret(fields, 'accessToken');
+    this.expiresIn = clampExpiresIn(fields.expiresIn);
     this.scopes = Object.freeze([...fields.scopes]);
     this.tokenType = fields.tokenType;
     this.obtainedAt = fields.obtainedAt;
+  }
+
+  /** The access token, for `Authorization: Bearer …` at Helix. */
+  get accessToken(): string {
+    return this.#accessToken;
   }
 
   /** When the access token expires, in epoch milliseconds. */
@@ -59,7 +72,7 @@ export class AccessToken implements AccessTokenJSON {
   /** The plain fields, secrets included: what `JSON.stringify` writes. */
   toJSON(): AccessTokenJSON {
     return {
-      accessToken: this.accessToken,
+      accessToken: this.#accessToken,
       expiresIn: this.expiresIn,
       scopes: [...this.scopes],
       tokenType: this.tokenType,
@@ -87,14 +100,34 @@ export class AccessToken implements AccessTokenJSON {
   }
 }
 
-/** Checks the fields every token has, for `fromJSON`. @internal */
+/**
+ * A secret field of the constructor's argument, which must be a non-empty string. A common way to
+ * lose it is `{ ...token }`: a spread does not copy a token's secrets, so the message says so.
+ * @internal
+ */
+export function requireSecret(fields: object, name: 'accessToken' | 'refreshToken'): string {
+  const value: unknown = (fields as Record<string, unknown>)[name];
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(
+      `A token's "${name}" must be a non-empty string; it is ${value === '' ? 'empty' : typeof value}. ` +
+        `A spread ({ ...token }) does not copy a token's secrets: build new fields from token.toJSON().`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks the fields every token has, for `fromJSON`. A lifetime that is negative or too large is
+ * read (and clamped by the constructor), not refused: refusing would lose a stored refresh token.
+ * @internal
+ */
 export function readAccessTokenFields(json: unknown): AccessTokenJSON & Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new TypeError('A stored token must be an object as written by JSON.stringify(token).');
   }
   const fields = json as Record<string, unknown>;
   requireField(fields, 'accessToken', (value) => typeof value === 'string' && value !== '', 'a non-empty string');
-  requireField(fields, 'expiresIn', (value) => typeof value === 'number' && value >= 0, 'a number ≥ 0');
+  requireField(fields, 'expiresIn', (value) => typeof value === 'number' && !Number.isNaN(value), 'a number');
   requireField(
     fields,
     'scopes',

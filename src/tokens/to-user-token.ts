@@ -21,9 +21,12 @@ export interface TwurpleAccessTokenData {
 
 /**
  * Token data that {@link toUserToken} takes as it is: a {@link UserToken}, its plain JSON fields
- * (what `JSON.stringify(token)` wrote), or twurple's `AccessToken`.
+ * (what `JSON.stringify(token)` wrote; `tokenType` may be left out), or twurple's `AccessToken`.
  */
-export type UserTokenData = UserToken | UserTokenJSON | TwurpleAccessTokenData;
+export type UserTokenData =
+  | UserToken
+  | (Omit<UserTokenJSON, 'tokenType'> & { readonly tokenType?: string })
+  | TwurpleAccessTokenData;
 
 /** The Python original's `(access_token, refresh_token)` pair, as an array. */
 export type UserTokenPair = readonly [accessToken: string, refreshToken: string];

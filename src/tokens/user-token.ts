@@ -1,4 +1,10 @@
-import { AccessToken, readAccessTokenFields, requireField, type AccessTokenJSON } from './access-token.js';
+import {
+  AccessToken,
+  readAccessTokenFields,
+  requireField,
+  requireSecret,
+  type AccessTokenJSON,
+} from './access-token.js';
 
 /** The plain fields of a {@link UserToken}, as `JSON.stringify` writes them. */
 export interface UserTokenJSON extends AccessTokenJSON {
@@ -10,7 +16,10 @@ export interface UserTokenJSON extends AccessTokenJSON {
  * A user access token with its refresh token.
  *
  * It reads both ways: as an object (`const { accessToken, expiresIn } = token`) and, like the
- * Python original's tuple, as the pair `[accessToken, refreshToken]`:
+ * Python original's tuple, as the pair `[accessToken, refreshToken]`. Both secrets live in private
+ * fields: reading them works, printing the object never shows them (see {@link AccessToken}).
+ * Plain token data (stored JSON, twurple's `AccessToken`, the pair) becomes a `UserToken` with
+ * {@link toUserToken} or {@link resolveUserToken}.
  *
  * @example
  * ```ts
@@ -18,22 +27,26 @@ export interface UserTokenJSON extends AccessTokenJSON {
  * ```
  */
 export class UserToken extends AccessToken implements UserTokenJSON, Iterable<string> {
-  /** Spend it once: public clients' refresh tokens work only once; always keep the newest. */
-  readonly refreshToken: string;
+  readonly #refreshToken: string;
 
   constructor(fields: UserTokenJSON) {
     super(fields);
-    this.refreshToken = fields.refreshToken;
+    this.#refreshToken = requireSecret(fields, 'refreshToken');
+  }
+
+  /** Spend it once: public clients' refresh tokens work only once; always keep the newest. */
+  get refreshToken(): string {
+    return this.#refreshToken;
   }
 
   /** Yields `accessToken`, then `refreshToken`, so the token destructures as the original's pair. */
   *[Symbol.iterator](): Generator<string, void, undefined> {
     yield this.accessToken;
-    yield this.refreshToken;
+    yield this.#refreshToken;
   }
 
   override toJSON(): UserTokenJSON {
-    return { ...super.toJSON(), refreshToken: this.refreshToken };
+    return { ...super.toJSON(), refreshToken: this.#refreshToken };
   }
 
   protected override redacted(): Record<string, unknown> {
@@ -41,7 +54,7 @@ export class UserToken extends AccessToken implements UserTokenJSON, Iterable<st
   }
 
   /**
-   * Revives a token written by `JSON.stringify`.
+   * Revives a token written by `JSON.stringify`. {@link toUserToken} takes more shapes.
    *
    * @throws TypeError naming the first field that is missing or of the wrong type.
    */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AccessToken } from '../tokens/access-token.js';
 import { UserToken } from '../tokens/user-token.js';
+import { lifetimeField, sendableTokenField, tokenField } from './fields.js';
 
 /**
  * Twitch's `scope` field: documented as an array, shown once as a space-delimited string, absent
@@ -16,8 +17,8 @@ const scopeField = z
  * `{"access_token":"…","expires_in":5011271,"token_type":"bearer"}`, maybe with `scope`.
  */
 export const accessTokenResponseSchema = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.number().nonnegative(),
+  access_token: tokenField,
+  expires_in: lifetimeField,
   scope: scopeField,
   token_type: z.string(),
 });
@@ -27,7 +28,17 @@ export const accessTokenResponseSchema = z.object({
  * `{"access_token":"…","expires_in":14124,"refresh_token":"…","scope":["chat:read"],"token_type":"bearer"}`.
  */
 export const userTokenResponseSchema = accessTokenResponseSchema.extend({
-  refresh_token: z.string().min(1),
+  refresh_token: tokenField,
+});
+
+/**
+ * `POST /token` answer for a refresh: as {@link userTokenResponseSchema}, but the refresh token
+ * sent for it is already spent, so a token is refused only when it could not be sent at all; odd
+ * but sendable characters (Latin-1) are accepted rather than losing the user's authorization.
+ */
+export const refreshTokenResponseSchema = userTokenResponseSchema.extend({
+  access_token: sendableTokenField,
+  refresh_token: sendableTokenField,
 });
 
 /** The client-credentials answer as it arrives (snake_case wire type). */

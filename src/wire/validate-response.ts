@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lifetimeField } from './fields.js';
 
 /**
  * `GET /validate` answer:
@@ -10,7 +11,8 @@ export const validateResponseSchema = z.object({
   login: z.string().nullish(),
   user_id: z.string().nullish(),
   scopes: z.array(z.string()).nullish(),
-  expires_in: z.number(),
+  /** Clamped to 0 … `MAX_EXPIRES_IN_SECONDS`: a negative value must not end up in a stored token. */
+  expires_in: lifetimeField,
 });
 
 /** The validation answer as it arrives (snake_case wire type). */
