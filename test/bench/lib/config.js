@@ -59,6 +59,9 @@ function listFromEnv(name, fallback) {
  * @property {number} redisHoldMs How long the fake holds the refresher's `/token` answer while the second
  *   process waits, in ms (BENCH_REDIS_HOLD_MS).
  * @property {number} redisSlowRefreshes Slow refreshes (the answer held past the lock's renewal interval) (BENCH_REDIS_SLOW_REFRESHES).
+ * @property {number[]} manyUsers User counts of the many-users suite's at-rest figures (BENCH_MANY_USERS, e.g. `10000,100000`).
+ * @property {number} manyBurstUsers Stored users of the many-users suite's start-up burst (BENCH_MANY_BURST_USERS).
+ * @property {number} manyBurstRounds Fresh-process repetitions of each burst; figures are medians (BENCH_MANY_BURST_ROUNDS).
  * @property {string[] | undefined} suites Suites to run (BENCH_SUITES); all when undefined.
  * @property {string[] | undefined} clients Clients of the http-clients suite (BENCH_CLIENTS); all when undefined.
  */
@@ -68,6 +71,11 @@ export function readConfig() {
   const concurrency = (listFromEnv('BENCH_CONCURRENCY', ['1', '64']) ?? []).map((item) => {
     const value = Number(item);
     if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`BENCH_CONCURRENCY: bad level ${item}`);
+    return value;
+  });
+  const manyUsers = (listFromEnv('BENCH_MANY_USERS', ['10000', '100000']) ?? []).map((item) => {
+    const value = Number(item);
+    if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`BENCH_MANY_USERS: bad count ${item}`);
     return value;
   });
   const config = {
@@ -96,6 +104,9 @@ export function readConfig() {
     redisWaits: intFromEnv('BENCH_REDIS_WAITS', 30),
     redisHoldMs: Math.max(1, intFromEnv('BENCH_REDIS_HOLD_MS', 20)),
     redisSlowRefreshes: intFromEnv('BENCH_REDIS_SLOW_REFRESHES', 3),
+    manyUsers,
+    manyBurstUsers: intFromEnv('BENCH_MANY_BURST_USERS', 10_000),
+    manyBurstRounds: Math.max(1, intFromEnv('BENCH_MANY_BURST_ROUNDS', 3)),
     suites: listFromEnv('BENCH_SUITES', undefined),
     clients: listFromEnv('BENCH_CLIENTS', undefined),
   };
@@ -106,6 +117,7 @@ export function readConfig() {
   if (config.redisRefreshes < 1) throw new TypeError('BENCH_REDIS_REFRESHES must be at least 1');
   if (config.redisMonitored < 1) throw new TypeError('BENCH_REDIS_MONITORED must be at least 1');
   if (config.redisWaits < 1) throw new TypeError('BENCH_REDIS_WAITS must be at least 1');
+  if (config.manyBurstUsers < 1) throw new TypeError('BENCH_MANY_BURST_USERS must be at least 1');
   if (config.memoryCheckpoint > config.memoryCalls) {
     throw new TypeError('BENCH_MEMORY_CHECKPOINT must not exceed BENCH_MEMORY_CALLS');
   }

@@ -10,6 +10,7 @@
 import hostilePeers from './hostile-peers.js';
 import httpClients from './http-clients.js';
 import login from './login.js';
+import manyUsers from './many-users.js';
 import redis from './redis.js';
 import tokenManager from './token-manager.js';
 
@@ -45,4 +46,4 @@ import tokenManager from './token-manager.js';
  */
 
 /** @type {Suite[]} */
-export const SUITES = [httpClients, login, tokenManager, redis, hostilePeers];
+export const SUITES = [httpClients, login, tokenManager, redis, hostilePeers, manyUsers];
