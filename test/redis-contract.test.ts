@@ -27,6 +27,7 @@ suite('RedisTokenStore and the store contract', () => {
   let cluster: TestCluster;
   const clients: (Redis | Cluster)[] = [];
   const prefixes = new WeakMap<TokenStore, string>();
+  const opened = new Map<TokenStore, RedisTokenStore>();
   let serial = 0;
 
   beforeAll(async () => {
@@ -55,10 +56,14 @@ suite('RedisTokenStore and the store contract', () => {
         pollIntervalMs: 50,
       });
       prefixes.set(store, prefix);
+      opened.set(store, store);
       return store;
     };
     describeTokenStoreContract(`RedisTokenStore (${kind})`, () => open(`contract${String(serial++)}:`), {
-      close: (store) => (store as RedisTokenStore).close(),
+      close: async (store) => {
+        await opened.get(store)?.close();
+        opened.delete(store);
+      },
       createPeer: (store) => open(prefixes.get(store) ?? ''),
       lapse: async (store, key) => {
         const admin = connect(kind);

@@ -149,6 +149,7 @@ const SCENARIOS: { readonly name: string; readonly run: () => Promise<RunOutcome
   {
     name: 'SIGSTOP after the request',
     run: standalone('holder SIGSTOPped past the lock, after its request left', 'aof', async (context) => {
+      context.expect('window');
       const holder = await holderWithRequestAtFake(context, 200);
       holder.signal('SIGSTOP');
       await sleep(PAST_THE_LOCK_MS);
@@ -165,7 +166,7 @@ const SCENARIOS: { readonly name: string; readonly run: () => Promise<RunOutcome
   {
     name: 'SIGKILL after the request',
     run: standalone('holder SIGKILLed after its request left (unavoidable)', 'aof', async (context) => {
-      context.expectLoss();
+      context.expect('loss');
       const holder = await holderWithRequestAtFake(context, 200);
       await holder.kill();
       // Twitch rotated the token; nobody has the new one. Every other manager must find out once…
@@ -215,6 +216,9 @@ const SCENARIOS: { readonly name: string; readonly run: () => Promise<RunOutcome
             await holdNextRefresh(context, 300);
             await group.master.stop(signal);
             await group.waitForFailover(group.master.port);
+            // As systemd would: the old master comes back, and Sentinel makes it a replica of the
+            // new one (until then no replica can acknowledge a write: replicas.count is 1).
+            await group.master.start();
           },
         });
       } finally {
@@ -240,6 +244,10 @@ const SCENARIOS: { readonly name: string; readonly run: () => Promise<RunOutcome
   },
 ];
 
+// REDIS_FAULTS=<part of a name> runs only the scenarios whose name contains it (while working on one).
+const only = process.env['REDIS_FAULTS'];
+if (only !== undefined) SCENARIOS.splice(0, SCENARIOS.length, ...SCENARIOS.filter((s) => s.name.includes(only)));
+
 /** Runs at most `parallel` scenarios at once (2 cores: each run is 8 processes). */
 async function runAll(parallel: number): Promise<{ name: string; outcome?: RunOutcome; error?: unknown }[]> {
   const results: { name: string; outcome?: RunOutcome; error?: unknown }[] = [];
@@ -262,14 +270,9 @@ async function runAll(parallel: number): Promise<{ name: string; outcome?: RunOu
 
 suite('RedisTokenStore fault suite: 8 processes, one token, faults injected', () => {
   let runs: { name: string; outcome?: RunOutcome; error?: unknown }[] = [];
-  const only = process.env['REDIS_FAULTS'];
 
   beforeAll(async () => {
     if (reason !== undefined) throw new Error(`[redis faults] ${reason}`);
-    if (only !== undefined) {
-      const chosen = SCENARIOS.filter((scenario) => scenario.name.includes(only));
-      SCENARIOS.splice(0, SCENARIOS.length, ...chosen);
-    }
     const started = Date.now();
     runs = await runAll(Number(process.env['REDIS_FAULTS_PARALLEL'] ?? 2));
     const table = tableOf(runs.flatMap((run) => (run.outcome === undefined ? [] : [run.outcome.result])));
@@ -288,20 +291,26 @@ suite('RedisTokenStore fault suite: 8 processes, one token, faults injected', ()
   for (const scenario of SCENARIOS) {
     it(scenario.name, () => {
       const run = runs.find((candidate) => candidate.name === scenario.name);
-      if (run === undefined && only !== undefined) return;
       expect(run?.error).toBeUndefined();
       const result = run?.outcome?.result;
       expect(result).toBeDefined();
       if (result === undefined) return;
       expect(result.storedAlive, 'the stored token works at the end').toBe(true);
       expect(result.deadAtEnd, 'managers dead at the end').toBe(0);
-      if (run?.outcome?.lossExpected === true) {
-        // Every manager found out once; the one new login revived them all (dead at the end: 0).
-        expect(result.managersDeclaring).toBe(result.managersAtEnd);
-        expect(result.reauthDeclared).toBe(result.managersAtEnd);
-      } else {
-        expect(result.reauthDeclared, 're-authentications declared').toBe(0);
-        expect(result.spentTwice, 'refresh tokens spent twice').toBe(0);
+      switch (run?.outcome?.expected) {
+        case 'loss':
+          // Every manager found out once; the one new login revived them all (dead at the end: 0).
+          expect(result.managersDeclaring).toBe(result.managersAtEnd);
+          expect(result.reauthDeclared).toBe(result.managersAtEnd);
+          break;
+        case 'window':
+          // One refresh token spent twice; whoever spent it second came back once the holder stored its token.
+          expect(result.spentTwice).toBeLessThanOrEqual(1);
+          expect(result.reauthDeclared).toBeLessThanOrEqual(result.managersAtEnd);
+          break;
+        default:
+          expect(result.reauthDeclared, 're-authentications declared').toBe(0);
+          expect(result.spentTwice, 'refresh tokens spent twice').toBe(0);
       }
     });
   }

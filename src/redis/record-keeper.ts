@@ -17,7 +17,8 @@ export class RecordKeeper {
   readonly #write: (key: string, record: TokenRecord) => Promise<WriteOutcome>;
   readonly #retryMs: number;
   readonly #newest = new Map<string, TokenRecord>();
-  readonly #pending = new Map<string, TokenRecord>();
+  /** Failed writes, and whether the lock must be kept until they land (see `hasPending`). */
+  readonly #pending = new Map<string, { readonly record: TokenRecord; readonly holdLock: boolean }>();
   readonly #waiters = new Map<string, Set<() => void>>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -37,24 +38,33 @@ export class RecordKeeper {
   stored(key: string, outcome: WriteOutcome): void {
     this.seen(key, outcome.current);
     const pending = this.#pending.get(key);
-    if (pending !== undefined && outcome.current.generation >= pending.generation) {
+    if (pending !== undefined && outcome.current.generation >= pending.record.generation) {
       this.#pending.delete(key);
       this.#wake(key);
     }
   }
 
-  /** A write that failed: retried when `transient`, given up (it cannot succeed) otherwise. */
-  failed(key: string, record: TokenRecord, transient: boolean): void {
+  /**
+   * A write that failed: retried when `transient`, given up (it cannot succeed) otherwise.
+   * `holdLock`: it may not have reached Redis, so the lock of the key is kept until it lands;
+   * `false` when only the replicas' acknowledgement is missing (the master has it).
+   */
+  failed(key: string, record: TokenRecord, transient: boolean, holdLock: boolean): void {
     this.seen(key, record);
     const pending = this.#pending.get(key);
     if (!transient) {
-      if (pending !== undefined && pending.generation <= record.generation) {
+      if (pending !== undefined && pending.record.generation <= record.generation) {
         this.#pending.delete(key);
         this.#wake(key);
       }
       return;
     }
-    if (pending === undefined || record.generation >= pending.generation) this.#pending.set(key, record);
+    if (pending === undefined || record.generation > pending.record.generation) {
+      this.#pending.set(key, { record, holdLock });
+    } else if (record.generation === pending.record.generation) {
+      this.#pending.set(key, { record, holdLock: holdLock && pending.holdLock });
+      if (!holdLock) this.#wake(key);
+    }
     this.#schedule();
   }
 
@@ -65,14 +75,14 @@ export class RecordKeeper {
     this.#wake(key);
   }
 
-  /** Whether a failed write of the key awaits its retry. */
+  /** Whether a write of the key failed before it surely reached Redis, and awaits its retry. */
   hasPending(key: string): boolean {
-    return this.#pending.has(key);
+    return this.#pending.get(key)?.holdLock === true;
   }
 
-  /** Resolves once the key has no failed write awaiting its retry, or after `timeoutMs`. */
+  /** Resolves once the key has no write that must land before the lock goes (see `hasPending`), or after `timeoutMs`. */
   whenStored(key: string, timeoutMs: number): Promise<void> {
-    if (!this.#pending.has(key) || this.#closed) return Promise.resolve();
+    if (!this.hasPending(key) || this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
       let waiters = this.#waiters.get(key);
       if (waiters === undefined) {
@@ -119,7 +129,7 @@ export class RecordKeeper {
 
   async #retry(): Promise<void> {
     await Promise.all(
-      [...this.#pending.entries()].map(([key, record]) => this.#write(key, record).catch(() => undefined)),
+      [...this.#pending.entries()].map(([key, { record }]) => this.#write(key, record).catch(() => undefined)),
     );
     this.#schedule();
   }

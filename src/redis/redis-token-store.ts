@@ -117,21 +117,39 @@ export class RedisTokenStore implements TokenStore {
   async writeIfNewer(key: string, record: TokenRecord): Promise<WriteOutcome> {
     const names = this.#names.of(key);
     const checked = checkRecord(record);
+    let outcome: WriteOutcome & { readonly acknowledged: number };
     try {
-      const outcome = await this.#writeRecord(names, record, checked);
-      this.#keeper.stored(key, outcome);
-      return outcome;
+      outcome = await this.#writeRecord(names, record, checked);
     } catch (error) {
-      this.#keeper.failed(key, record, error instanceof TokenStoreUnavailableError);
+      // Maybe it never reached Redis: retried, and the lock is kept until it is stored.
+      this.#keeper.failed(key, record, error instanceof TokenStoreUnavailableError, true);
       throw error;
     }
+    const replicas = this.#settings.replicas;
+    if (
+      replicas !== undefined &&
+      outcome.current.generation === checked.generation &&
+      outcome.acknowledged < replicas.count
+    ) {
+      // On the master, where the next holder reads it; only its acknowledgement is retried.
+      this.#keeper.failed(key, record, true, false);
+      const error = new TokenStoreUnavailableError(
+        `The token was written to the Redis master, but ${String(outcome.acknowledged)} of the ${String(replicas.count)} ` +
+          `replicas asked for acknowledged it within ${String(replicas.timeoutMs)} ms (WAIT), so it counts as not ` +
+          'stored: a failover now could lose it. It is kept in the process and written again.',
+      );
+      this.#setAvailable(false, error);
+      throw error;
+    }
+    this.#keeper.stored(key, outcome);
+    return { written: outcome.written, current: outcome.current };
   }
 
   async #writeRecord(
     names: TokenKeyNames,
     record: TokenRecord,
     { token, generation }: { token: UserToken; generation: number },
-  ): Promise<WriteOutcome> {
+  ): Promise<WriteOutcome & { readonly acknowledged: number }> {
     const value = this.#encode(names.record, token, generation);
     const replicas = this.#settings.replicas;
     const args = [String(generation), value, replicas === undefined ? '0' : '1'];
@@ -161,17 +179,7 @@ export class RedisTokenStore implements TokenStore {
       answer = scriptAnswer;
       acknowledged = typeof waitAnswer === 'number' ? waitAnswer : Number(waitAnswer);
     }
-    const outcome = this.#outcomeOf(names.record, record, answer);
-    if (replicas !== undefined && outcome.current.generation === generation && (acknowledged ?? 0) < replicas.count) {
-      const error = new TokenStoreUnavailableError(
-        `The token was written to the Redis master, but ${String(acknowledged ?? 0)} of the ${String(replicas.count)} ` +
-          `replicas asked for acknowledged it within ${String(replicas.timeoutMs)} ms (WAIT), so it counts as not ` +
-          'stored: a failover now could lose it. It is kept in the process and written again.',
-      );
-      this.#setAvailable(false, error);
-      throw error;
-    }
-    return outcome;
+    return { ...this.#outcomeOf(names.record, record, answer), acknowledged: acknowledged ?? 0 };
   }
 
   /**

@@ -158,8 +158,15 @@ export interface FaultContext {
   firstTo(event: 'held' | 'confirmed', timeoutMs?: number): Promise<FaultWorker>;
   /** Notes for the table. */
   note(text: string): void;
-  /** Marks the run as the unavoidable loss: the revival is checked instead of the absence of loss. */
-  expectLoss(): void;
+  /**
+   * Marks the run as one where something is expected to go: `'loss'`, the unavoidable loss (the
+   * holder died after Twitch rotated the token, before anything was written): every manager
+   * declares re-authentication once, and one new token revives all; `'window'`, the window the
+   * lock cannot close (the holder stalled past the lock after its request reached Twitch): the
+   * refresh token is spent twice and the managers that spent it declare re-authentication until
+   * the holder comes back and stores the token it got.
+   */
+  expect(kind: 'loss' | 'window'): void;
 }
 
 /** Options of {@link runFault}. */
@@ -176,10 +183,10 @@ export interface RunOptions {
   readonly workers?: number;
 }
 
-/** The result of a run and whether it is the unavoidable loss. */
+/** The result of a run, and what it was expected to lose (see {@link FaultContext.expect}). */
 export interface RunOutcome {
   readonly result: RunResult;
-  readonly lossExpected: boolean;
+  readonly expected: 'nothing' | 'loss' | 'window';
 }
 
 function clientOf(target: RedisTarget): Redis | Cluster {
@@ -224,7 +231,7 @@ export async function runFault(options: RunOptions): Promise<RunOutcome> {
   const store = new RedisTokenStore({ redis: client, commandTimeoutMs: 1000 });
   const key = 'bot';
   const notes: string[] = [];
-  let lossExpected = false;
+  let expected: RunOutcome['expected'] = 'nothing';
   const workers: FaultWorker[] = [];
   const generation = async (): Promise<number> => (await store.read(key).catch(() => undefined))?.generation ?? -1;
   const until = async (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> => {
@@ -298,8 +305,8 @@ export async function runFault(options: RunOptions): Promise<RunOutcome> {
           }
         }),
       note: (text) => notes.push(text),
-      expectLoss: () => {
-        lossExpected = true;
+      expect: (kind) => {
+        expected = kind;
       },
     };
     await options.inject(context);
@@ -391,7 +398,7 @@ export async function runFault(options: RunOptions): Promise<RunOutcome> {
       seconds: (Date.now() - started) / 1000,
       notes: [...new Set(notes)],
     };
-    return { result, lossExpected };
+    return { result, expected };
   } finally {
     for (const worker of workers) await worker.kill();
     await store.close();

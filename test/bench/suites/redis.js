@@ -884,7 +884,7 @@ function report(m) {
     markdownTable(['per refresh', 'refresher (A)', 'waiter (B)'], waitRows, 'lrr'),
     '',
     `- The first wait, once per process: B's pub/sub connection sent ${listCounts(firstSubCommands)} ` +
-      `(connect, then PSUBSCRIBE to \`bench:events:*\`); B's own commands then: ` +
+      `(connect, then PSUBSCRIBE to \`bench:*\`, every events channel of the prefix); B's own commands then: ` +
       `${listCounts(firstWait?.sent[WAITER] ?? {})}.`,
     earlyWaits === 0
       ? `- B's wake-ups: in none of the ${String(earlyAttempts.length)} waits did the server run a lock attempt ` +
