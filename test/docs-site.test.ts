@@ -102,6 +102,7 @@ describe('the generated docs site (npm run docs)', () => {
       'Module twitchapi-oauth',
       'Module twitchapi-oauth/redis',
       'Module twitchapi-oauth/testing',
+      'Module twitchapi-oauth/twurple',
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
@@ -29,20 +29,29 @@ import {
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ENTRY_POINTS = ['twitchapi-oauth', 'twitchapi-oauth/testing', 'twitchapi-oauth/redis'] as const;
+const ENTRY_POINTS = [
+  'twitchapi-oauth',
+  'twitchapi-oauth/testing',
+  'twitchapi-oauth/redis',
+  'twitchapi-oauth/twurple',
+] as const;
+/** Packages the README's recipes import, linked from this repository's devDependencies. */
+const RECIPE_PACKAGES = [
+  'ioredis',
+  '@twurple/api',
+  '@twurple/auth',
+  '@twurple/chat',
+  '@twurple/common',
+  'fastify',
+  '@types/express',
+];
 
 /**
  * Blocks in sections that other work is rewriting: each is expected to FAIL until that work lands,
  * and its test fails as soon as the block checks (then remove the entry). Keyed by a line of the
  * block's code, or by the source file of an @example.
  */
-const KNOWN_BROKEN: Readonly<Record<string, string>> = {
-  'res.redirect(auth.returnAuthUrl());': 'the auth branch rewrites server mode (the state bound to a cookie)',
-  "if (url.pathname === '/twitch/login') {": 'the auth branch rewrites the server-mode recipe',
-  "app.get('/twitch/login'": 'the auth branch rewrites the Express recipe',
-  "import { RedisTokenStore } from 'twitchapi-oauth/redis';": 'the redis branch rewrites the RedisTokenStore section',
-  'src/redis/redis-token-store.ts': 'the redis branch rewrites this example (new Redis(string | undefined))',
-};
+const KNOWN_BROKEN: Readonly<Record<string, string>> = {};
 
 const readme = markdownBlocks(root, 'README.md');
 const examples = tsdocExamples(root, 'src');
@@ -64,7 +73,10 @@ function setUpConsumer(): void {
   writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'readme-check', private: true, type: 'module' }));
   // The package as installed: its package.json "exports" lead to dist/.
   symlinkSync(root, join(work, 'node_modules', 'twitchapi-oauth'), 'dir');
-  symlinkSync(join(root, 'node_modules', 'ioredis'), join(work, 'node_modules', 'ioredis'), 'dir');
+  for (const name of RECIPE_PACKAGES) {
+    mkdirSync(dirname(join(work, 'node_modules', name)), { recursive: true });
+    symlinkSync(join(root, 'node_modules', name), join(work, 'node_modules', name), 'dir');
+  }
 }
 
 const compilerOptions: ts.CompilerOptions = {

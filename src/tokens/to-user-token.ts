@@ -24,7 +24,12 @@ export interface TwurpleAccessTokenData {
  * (what `JSON.stringify(token)` wrote; `tokenType` may be left out), or twurple's `AccessToken`.
  */
 export type UserTokenData =
-  UserToken | (Omit<UserTokenJSON, 'tokenType'> & { readonly tokenType?: string }) | TwurpleAccessTokenData;
+  | UserToken
+  | (Omit<UserTokenJSON, 'tokenType'> & {
+      /** Twitch sends `bearer`; left out, `bearer` is meant. */
+      readonly tokenType?: string;
+    })
+  | TwurpleAccessTokenData;
 
 /** The Python original's `(access_token, refresh_token)` pair, as an array. */
 export type UserTokenPair = readonly [accessToken: string, refreshToken: string];
