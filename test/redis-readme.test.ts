@@ -26,7 +26,7 @@ const DIR = join(ROOT, 'test-artifacts', 'readme-redis');
 /** The TypeScript blocks of the README's RedisTokenStore section, in order. */
 function readmeBlocks(): string[] {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('### Many processes, one Twitch account: `RedisTokenStore`');
+  const start = readme.indexOf('### Many processes, one Twitch account: RedisTokenStore');
   const end = readme.indexOf('\n### ', start + 10);
   const section = readme.slice(start, end === -1 ? undefined : end);
   return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
