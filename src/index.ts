@@ -6,6 +6,7 @@
  * call that needs it.
  *
  * @packageDocumentation
+ * @module twitchapi-oauth
  */
 
 // Scopes
@@ -56,6 +57,17 @@ export type { LockOptions, TokenLease, TokenRecord, TokenStore, WriteOutcome } f
 export { MemoryTokenStore } from './store/memory-token-store.js';
 export { FileTokenStore, type FileTokenStoreOptions } from './store/file-token-store.js';
 
+// Using the tokens: a fetch for Helix that authorizes itself (twurple's AuthProvider: 'twitchapi-oauth/twurple')
+export {
+  authorizedFetch,
+  createAuthorizedFetch,
+  userFetchSource,
+  type AuthorizedFetch,
+  type AuthorizedFetchInput,
+  type AuthorizedFetchOptions,
+  type AuthorizedFetchSource,
+} from './fetch/authorized-fetch.js';
+
 // Stand-alone helpers
 export { refreshAccessToken } from './helpers/refresh-access-token.js';
 export {
@@ -68,6 +80,9 @@ export { revokeToken } from './helpers/revoke-token.js';
 export { getUserInfo, type UserInfo } from './helpers/get-user-info.js';
 export { getAppAccessToken } from './helpers/get-app-access-token.js';
 export { exchangeCode } from './helpers/exchange-code.js';
+
+// A debug hook for logins and the storage helper (never given a secret)
+export type { Logger } from './log/logger.js';
 
 // Options every call to Twitch accepts
 export {

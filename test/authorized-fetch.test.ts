@@ -1,10 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  authorizedFetch,
-  createAuthorizedFetch,
-  userFetchSource,
-  type AuthorizedFetchSource,
-} from '../src/fetch/authorized-fetch.js';
+import { createAuthorizedFetch, type AuthorizedFetchSource } from '../src/fetch/authorized-fetch.js';
 import { ReauthenticationRequiredError, TokenManager, TokenPool, type UserToken } from '../src/index.js';
 import { DEMO_APP, startFakeTwitch, type FakeTwitch, type FakeUser } from '../src/testing/index.js';
 import { rejectionOf } from './support/fake.js';
@@ -29,13 +24,9 @@ afterEach(async () => {
   await fake.close();
 });
 
-/** The manager as an authorized fetch's source, as `manager.fetch()` will use it. */
+/** The manager as an authorized fetch's source, as `manager.fetch()` uses it. */
 function managerSource(tokens: TokenManager = manager): AuthorizedFetchSource {
-  return {
-    appId: app.appId,
-    getAccessToken: () => tokens.getAccessToken(),
-    refresh: (rejected) => tokens.refresh(rejected),
-  };
+  return tokens;
 }
 
 const url = (endpoint: string): string => `${helix.helixBaseUrl}${endpoint}`;
@@ -73,6 +64,16 @@ describe('createAuthorizedFetch', () => {
       [token.accessToken, 401],
       [renewed, 200],
     ]);
+  });
+
+  it('manager.fetch(): the same, on the manager itself (Client-Id is its appId)', async () => {
+    fake.identity.expireAccessToken(token.accessToken);
+    const response = await manager.fetch(url('users'), { headers: { 'client-id': 'someone-else' } });
+
+    expect(response.status).toBe(200);
+    expect(fake.requestsTo('/token')).toHaveLength(1);
+    expect(helix.requests.map((r) => r.status)).toEqual([401, 200]);
+    expect(helix.requests.every((r) => r.clientId === app.appId)).toBe(true);
   });
 
   it('sends a body that is a value again: string, bytes, URLSearchParams, Blob', async () => {
@@ -228,28 +229,19 @@ describe('createAuthorizedFetch', () => {
     expect(seen).toEqual([`Bearer ${token.accessToken}`, `Bearer ${await manager.getAccessToken()}`]);
   });
 
-  it("userFetchSource: a TokenPool's users, each refreshed once after a burst of 401s, as pool.fetchForUser() will", async () => {
+  it("pool.fetchForUser(): a TokenPool's users, each refreshed once after a burst of 401s", async () => {
     const users: FakeUser[] = Array.from({ length: 5 }, (_, index) => ({
       id: String(61_000_000 + index),
       login: `u${String(index)}`,
     }));
     for (const user of users) fake.identity.users.set(user.id, user);
     const pool = new TokenPool(app, { authBaseUrl: fake.authBaseUrl, retry: { limit: 0 } });
-    // TokenPool does not expose its client id yet; everything else is the pool's own.
-    const own: Omit<Parameters<typeof userFetchSource>[0], 'appId'> = pool;
-    const withAppId = {
-      appId: app.appId,
-      getAccessTokenForUser: (userId: string) => own.getAccessTokenForUser(userId),
-      refreshForUser: (userId: string, rejected?: string) => own.refreshForUser(userId, rejected),
-    };
     const issued = users.map((user) => fake.issueUserToken({ userId: user.id }));
     for (const [index, user] of users.entries()) await pool.addUser(issued[index]!, { userId: user.id });
     for (const userToken of issued) fake.identity.expireAccessToken(userToken.accessToken);
 
     const responses = await Promise.all(
-      users.flatMap((user) =>
-        Array.from({ length: 10 }, () => authorizedFetch(userFetchSource(withAppId, user.id), url('users'))),
-      ),
+      users.flatMap((user) => Array.from({ length: 10 }, () => pool.fetchForUser(user.id, url('users')))),
     );
     expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
     const refreshes = fake.requestsTo('/token');

@@ -9,10 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverToken } from '../src/cli/output.js';
 import { COMMANDS, runCli } from '../src/cli/run-cli.js';
 import { formatRemaining, qrCode } from '../src/cli/terminal.js';
-import { validateToken } from '../src/index.js';
+import { AccessToken, UserAuthenticator, validateToken } from '../src/index.js';
 import { DEMO_APP, DEMO_PUBLIC_APP, FAULT_BODIES, startFakeTwitch } from '../src/testing/index.js';
 import { useFakeTwitch } from './support/fake.js';
-import { authorize, loginSetup, visit } from './support/login.js';
+import { authorize, fakeBrowser, freePort, loginSetup, visit } from './support/login.js';
 
 const secret = DEMO_APP.clientSecret ?? '';
 // jsqr is CommonJS: its function is the default export under some loaders, module.exports under others.
@@ -106,7 +106,47 @@ describe('twitchapi-oauth --help', () => {
     });
     const bogus = await cli(['validate', 'x', '--bogus']);
     expect(bogus.code).toBe(2);
-    expect(bogus.stderr).toMatch(/'--bogus'.*\nRun twitchapi-oauth validate --help for its options\./s);
+    expect(bogus.stderr).toBe(
+      'Unknown option --bogus for twitchapi-oauth validate.\nRun twitchapi-oauth validate --help for its options.\n',
+    );
+  });
+
+  it('names an unknown option and suggests the closest one', async () => {
+    const typo = await cli(['app-token', '--scope', 'chat:read', ...appFlags]);
+    expect(typo).toMatchObject({ code: 2, stdout: '' });
+    expect(typo.stderr).toBe(
+      'Unknown option --scope for twitchapi-oauth app-token: did you mean --scopes?\n' +
+        'Run twitchapi-oauth app-token --help for its options.\n',
+    );
+    expect((await cli(['login', '--no-browse'])).stderr).toMatch(
+      /^Unknown option --no-browse .*did you mean --no-browser\?/,
+    );
+    expect((await cli(['refresh', 'x', '--client_id', 'a'])).stderr).toMatch(/did you mean --client-id\?/);
+    expect((await cli(['validate', 'x', '--jsno=1'])).stderr).toMatch(/^Unknown option --jsno .*did you mean --json\?/);
+    // An option of another command: named as such, no far-fetched guess.
+    expect((await cli(['validate', 'x', '--save', 'f'])).stderr).toMatch(
+      /^Unknown option --save for twitchapi-oauth validate\.\n/,
+    );
+    expect((await cli(['validate', 'x', '-q'])).stderr).toMatch(/^Unknown option -q for twitchapi-oauth validate\.\n/);
+    // Never Node's raw parser text (with its unbalanced quote).
+    for (const run of [typo, await cli(['login', '--scopes'])]) expect(run.stderr).not.toMatch(/as in|ERR_PARSE_ARGS/);
+  });
+
+  it('says which option lacks a value, and which takes none', async () => {
+    const missing = await cli(['login', '--scopes']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^--scopes needs a value: --scopes VALUE\.\n/);
+    const given = await cli(['validate', 'x', '--json=yes']);
+    expect(given.code).toBe(2);
+    expect(given.stderr).toMatch(/^--json takes no value\.\n/);
+  });
+
+  it('documents the exit codes identically in --help and the README', async () => {
+    const help = (await cli(['--help'])).stdout;
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    const listed = [...help.matchAll(/^ {2}(\d+) {2}(.+)$/gm)];
+    expect(listed.map(([, code]) => code)).toEqual(['0', '1', '2', '3', '130']);
+    for (const [, code, meaning] of listed) expect(readme).toContain(`**${String(code)}** ${String(meaning)}`);
   });
 });
 
@@ -276,14 +316,71 @@ describe('the token commands', () => {
     expect(JSON.parse(again.stdout)).toEqual({ revoked: false });
   });
 
+  it('app-token --save FILE: writes the token as JSON, mode 0600, readable with AccessToken.fromJSON', async () => {
+    const file = join(folder, 'app_token.json');
+    const env = { TWITCH_CLIENT_SECRET: secret };
+    const run = await cli(['app-token', ...appFlags, '--save', file, ...base()], { env });
+    expect(run).toMatchObject({ code: 0, stdout: '' });
+    expect(run.stderr).toBe(`Saved the app token to ${file} (readable by you only).\n`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const token = AccessToken.fromJSON(JSON.parse(readFileSync(file, 'utf8')));
+    expect(await validateToken(token.accessToken, { authBaseUrl: twitch.fake.authBaseUrl })).toMatchObject({
+      valid: true,
+      login: null,
+    });
+    // Saved again: replaced (an app token is simply fetched anew); --json prints it too.
+    const again = await cli(['app-token', ...appFlags, '--save', file, '--json', ...base()], { env });
+    expect(again.code).toBe(0);
+    const replaced = AccessToken.fromJSON(JSON.parse(readFileSync(file, 'utf8')));
+    expect(replaced.accessToken).not.toBe(token.accessToken);
+    expect(JSON.parse(again.stdout)).toMatchObject({ accessToken: replaced.accessToken });
+  });
+
+  it('app-token --save never overwrites a user token file, and checks before asking Twitch', async () => {
+    const file = join(folder, 'user_token.json');
+    const login = twitch.fake.issueUserToken();
+    const env = { TWITCH_CLIENT_SECRET: secret };
+    expect((await cli(['refresh', login.refreshToken, ...appFlags, '--save', file, ...base()], { env })).code).toBe(0);
+    const before = readFileSync(file, 'utf8');
+    twitch.fake.clearRecords();
+    for (const target of [file, join(folder, 'missing-dir', 'a.json'), folder]) {
+      const run = await cli(['app-token', ...appFlags, '--save', target, ...base()], { env });
+      expect(run.code, target).toBe(2);
+      expect(run.stdout).toBe('');
+    }
+    expect((await cli(['app-token', ...appFlags, '--save', file, ...base()], { env })).stderr).toMatch(
+      /holds something other than an app token.*choose another file/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    expect(twitch.fake.requestsTo('/token')).toHaveLength(0);
+  });
+
+  it('warns once when the client secret is given on the command line, naming the safe ways', async () => {
+    const login = twitch.fake.issueUserToken();
+    const inArgv = await cli(['refresh', login.refreshToken, ...appFlags, '--client-secret', secret, ...base()]);
+    expect(inArgv.code).toBe(0);
+    expect(inArgv.stderr).toBe(
+      'Warning: a client secret on the command line is visible to other users of this machine (ps) and stays in ' +
+        'your shell history. Use TWITCH_CLIENT_SECRET, or --client-secret - to type it at a prompt without echo or ' +
+        'pipe it in on stdin.\n',
+    );
+    expect(inArgv.stderr).not.toContain(secret);
+    const app = await cli(['app-token', ...appFlags, `--client-secret=${secret}`, ...base()]);
+    expect(app.stderr.match(/Warning: a client secret on the command line/g)).toHaveLength(1);
+    // The safe ways say nothing.
+    const fromEnv = await cli(['app-token', ...appFlags, ...base()], { env: { TWITCH_CLIENT_SECRET: secret } });
+    const fromStdin = await cli(['app-token', ...appFlags, '--client-secret', '-', ...base()], { stdin: secret });
+    const typed = await cli(['app-token', ...appFlags, '--client-secret', '-', ...base()], { typed: secret });
+    for (const run of [fromEnv, fromStdin, typed]) {
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+    }
+  });
+
   it('app-token and userinfo', async () => {
     const app = await cli(['app-token', ...appFlags, '--json', ...base()], { env: { TWITCH_CLIENT_SECRET: secret } });
     expect(app.code).toBe(0);
     expect(JSON.parse(app.stdout)).toMatchObject({ expiresIn: 5_011_271, tokenType: 'bearer' });
-    const saved = await cli(['app-token', ...appFlags, '--save', join(folder, 't.json'), ...base()], {
-      env: { TWITCH_CLIENT_SECRET: secret },
-    });
-    expect(saved.code).toBe(2);
 
     const login = twitch.fake.issueUserToken({ scopes: ['openid'] });
     const info = await cli(['userinfo', login.accessToken, ...base()]);
@@ -344,8 +441,15 @@ describe('twitchapi-oauth login', () => {
     const env = { TWITCH_CLIENT_SECRET: app.appSecret };
     const late = await cli([...args, '--timeout', '1'], { env });
     expect(late.code).toBe(3);
-    expect(late.stderr).toMatch(/--no-browser.*--timeout SECONDS/s);
+    expect(late.stderr).toMatch(/No login arrived .* within 1 s\..*--timeout SECONDS/s);
+    // --no-browser was given: the hint does not suggest it again.
+    expect(late.stderr).not.toMatch(/use --no-browser/);
     expect(late.stderr).not.toMatch(/useBrowser|timeoutMs|onAuthUrl/);
+    // A browser was asked for (here a program that opens nothing): the hint offers --no-browser.
+    const browserArgs = args.filter((arg) => arg !== '--no-browser');
+    const quiet = await cli([...browserArgs, '--browser', '/bin/true', '--timeout', '1'], { env });
+    expect(quiet.code).toBe(3);
+    expect(quiet.stderr).toMatch(/If no browser opened, use --no-browser and open the printed URL/);
     const stopped = await cli(args, { env, interrupted: new Promise((resolve) => setTimeout(resolve, 200)) });
     expect(stopped.code).toBe(130);
     expect(stopped.stderr).toContain('Stopped (Ctrl+C)');
@@ -496,7 +600,9 @@ describe('twitchapi-oauth fake-twitch and demo', () => {
       const port = new URL(taken.origin).port;
       const busy = await cli(['fake-twitch', '--port', port]);
       expect(busy.code).toBe(2);
-      expect(busy.stderr).toMatch(/port is in use/);
+      expect(busy.stderr).toBe(
+        `Port ${port} on 127.0.0.1 is in use: choose another with --port, or leave --port out for a free one.\n`,
+      );
       expect((await cli(['fake-twitch', '--authorize', 'maybe'])).code).toBe(2);
     } finally {
       await taken.close();
@@ -517,6 +623,104 @@ describe('twitchapi-oauth fake-twitch and demo', () => {
     stop();
     expect((await running).code).toBe(0);
     expect(printed).toMatch(/^authBaseUrl +http:\/\/127\.0\.0\.1:\d+\/oauth2\ndemo app +client id hof5/);
+  });
+
+  /** Runs `fake-twitch --json …args` in this process; resolves once it printed where it listens. */
+  async function runFakeTwitch(args: string[]): Promise<{
+    description: { authBaseUrl: string; confidentialApp: { clientId: string; redirectUris: string[] } };
+    stop: () => Promise<number>;
+  }> {
+    let interrupt: () => void = () => undefined;
+    const interrupted = new Promise<void>((resolve) => {
+      interrupt = resolve;
+    });
+    let printed = '';
+    let errors = '';
+    const running = runCli(['fake-twitch', '--json', ...args], {
+      stdout: (text) => (printed += text),
+      stderr: (text) => (errors += text),
+      readStdin: () => Promise.resolve(''),
+      readHidden: undefined,
+      env: {},
+      interactive: false,
+      interrupted,
+    });
+    let exited: number | undefined;
+    void running.then((code) => (exited = code));
+    while (printed === '' && exited === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (printed === '') throw new Error(`fake-twitch exited ${String(exited)}: ${errors}`);
+    return {
+      description: JSON.parse(printed) as never,
+      stop: () => {
+        interrupt();
+        return running;
+      },
+    };
+  }
+
+  /** Where the fake's /authorize sends the browser for this redirect URI. */
+  async function redirectFor(authBaseUrl: string, redirectUri: string): Promise<URL> {
+    const query = new URLSearchParams({
+      client_id: DEMO_APP.clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'chat:read',
+      state: 'abc',
+    });
+    return new URL(await authorize(`${authBaseUrl}/authorize?${query.toString()}`));
+  }
+
+  it('registers more redirect URIs with --redirect-uri (repeatable), for a bot on another port', async () => {
+    const first = `http://localhost:${String(await freePort())}/callback`;
+    const second = 'http://127.0.0.1:3000';
+    const { description, stop } = await runFakeTwitch(['--redirect-uri', first, '--redirect-uri', second]);
+    try {
+      expect(description.confidentialApp.redirectUris).toEqual(['http://localhost:17563', first, second]);
+      for (const uri of [first, second, 'http://localhost:17563']) {
+        const location = await redirectFor(description.authBaseUrl, uri);
+        expect(`${location.origin}${location.pathname}`.replace(/\/$/, ''), uri).toBe(uri);
+        expect(location.searchParams.get('code')).toMatch(/^[a-z0-9]+$/);
+      }
+      // Any other URI is still a mismatch, as at Twitch.
+      const other = await redirectFor(description.authBaseUrl, 'http://localhost:4000');
+      expect(other.searchParams.get('error')).toBe('redirect_mismatch');
+      // And a whole login through it works.
+      const auth = new UserAuthenticator({ appId: DEMO_APP.clientId, appSecret: secret }, ['chat:read'], {
+        url: first,
+        authBaseUrl: description.authBaseUrl,
+      });
+      const browser = fakeBrowser();
+      const token = await auth.authenticate({ useBrowser: false, onAuthUrl: browser.open });
+      expect(token.scopes).toEqual(['chat:read']);
+    } finally {
+      expect(await stop()).toBe(0);
+    }
+  });
+
+  it('accepts any loopback redirect URI with --any-loopback-redirect, and nothing else', async () => {
+    const { description, stop } = await runFakeTwitch(['--any-loopback-redirect']);
+    try {
+      for (const uri of ['http://localhost:4567', 'http://127.0.0.1:8123/cb', 'http://[::1]:9000/a/b']) {
+        const location = await redirectFor(description.authBaseUrl, uri);
+        expect(location.searchParams.get('code'), uri).toMatch(/^[a-z0-9]+$/);
+        expect(location.href.startsWith(uri), uri).toBe(true);
+      }
+      for (const uri of ['https://localhost:4567', 'http://example.com:4567', 'http://localhost.example.com']) {
+        expect((await redirectFor(description.authBaseUrl, uri)).searchParams.get('error'), uri).toBe(
+          'redirect_mismatch',
+        );
+      }
+    } finally {
+      expect(await stop()).toBe(0);
+    }
+  });
+
+  it('refuses a --redirect-uri that is not an absolute http(s) URL', async () => {
+    const run = await cli(['fake-twitch', '--redirect-uri', 'localhost:3000']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^--redirect-uri takes an absolute http\(s\) URL, e.g. http:\/\/localhost:3000\/callback; got "localhost:3000"\./,
+    );
   });
 
   it('runs the demo', async () => {

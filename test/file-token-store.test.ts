@@ -566,9 +566,9 @@ describe('FileTokenStore: several processes on one file', () => {
 
   it('a live holder that renews its lock is never taken over, however long it holds it', async () => {
     await new FileTokenStore(path).writeIfNewer('default', record(1));
-    const holder = await start('file-hold-lease.mjs', [path, 'default', '100'], 'holding');
-    // Ten lifetimes of waiting: the holder renews every third of one.
-    const error = await rejectionOf(new FileTokenStore(path, { lockTtlMs: 100, waitTimeoutMs: 1000 }).lock('default'));
+    const holder = await start('file-hold-lease.mjs', [path, 'default', '1000'], 'holding');
+    // Three lifetimes of waiting: the holder renews every third of one.
+    const error = await rejectionOf(new FileTokenStore(path, { lockTtlMs: 1000, waitTimeoutMs: 3000 }).lock('default'));
     expect(error).toBeInstanceOf(TokenStoreUnavailableError);
     holder.stdin?.write('confirm 1\n');
     while (!holder.output.some((line) => line.startsWith('confirm'))) await pause(5);

@@ -59,9 +59,8 @@ describe('the npm tarball, installed into a fresh project', () => {
     );
     expect(unexpected).toEqual([]);
     expect(paths.filter((path) => /\.map$|\.env|\.test\.|^src\/|^test\//.test(path))).toEqual([]);
-    console.log(
-      `tarball ${packed.filename}: ${String(packed.size)} bytes packed, ${String(packed.unpackedSize)} unpacked, ${String(paths.length)} files`,
-    );
+    // A budget, not a log line: a passing run is quiet, and a tarball that doubles is worth a look.
+    expect(packed.unpackedSize, `${packed.filename}: ${String(paths.length)} files`).toBeLessThan(1024 * 1024);
   });
 
   it('holds nothing that looks like a credential (the fake ships only its documented demo secret)', () => {
@@ -140,21 +139,70 @@ describe('the npm tarball, installed into a fresh project', () => {
     }
   });
 
-  it('passes publint and Are The Types Wrong (ESM-only profile)', async () => {
+  it('passes publint and Are The Types Wrong, node10 resolution included', async () => {
     const publint = join(root, 'node_modules/publint/src/cli.js');
     const lint = await exec(process.execPath, [publint, join(consumer, 'node_modules/twitchapi-oauth'), '--strict']);
     expect(lint.stdout).toContain('All good!');
     const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
-    // Rejects (non-zero exit) on any problem the ESM-only profile does not ignore.
+    // Rejects (non-zero exit) on any problem but the one an ESM-only package has by design: CommonJS
+    // `require()` of it is ESM (Node >= 20.19 loads it). node10 must resolve every subpath.
     const types = await exec(process.execPath, [
       attw,
       join(work, packed.filename),
-      '--profile',
-      'esm-only',
+      '--ignore-rules',
+      'cjs-resolves-to-esm',
       '--format',
       'ascii',
-    ]);
+    ]).catch((error: unknown) => error as { stdout: string });
     expect(types.stdout).toContain('node16 (from ESM)');
+    expect(types.stdout).not.toMatch(/Resolution failed|💀|❌/);
+    expect('code' in types ? types.code : 0).toBe(0);
+  }, 60_000);
+
+  it('maps every subpath of "exports" for TypeScript\'s node10 resolution (typesVersions)', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, { types?: string } | string>;
+      typesVersions: Record<string, Record<string, string[]>>;
+    };
+    const subpaths = Object.entries(manifest.exports).filter(([path]) => path !== '.' && path !== './package.json');
+    expect(subpaths.length).toBeGreaterThanOrEqual(2);
+    for (const [path, target] of subpaths) {
+      const types = typeof target === 'string' ? undefined : target.types;
+      expect(manifest.typesVersions['*']?.[path.slice(2)], path).toEqual([types]);
+    }
+  });
+
+  it("type-checks a consumer on TypeScript's older moduleResolution node10, subpaths included", async () => {
+    writeFileSync(
+      join(consumer, 'tsconfig.node10.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          ignoreDeprecations: '6.0',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules/@types')],
+        },
+        files: ['consumer-node10.ts'],
+      }),
+    );
+    writeFileSync(
+      join(consumer, 'consumer-node10.ts'),
+      `import type { UserToken, TokenValidation } from 'twitchapi-oauth';
+import type { FakeTwitch, FakeTwitchOptions } from 'twitchapi-oauth/testing';
+import type { RedisTokenStore, RedisTokenStoreOptions } from 'twitchapi-oauth/redis';
+export type Used = [UserToken, TokenValidation, FakeTwitch, FakeTwitchOptions, RedisTokenStore, RedisTokenStoreOptions];
+`,
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const result = await exec(process.execPath, [tsc, '-p', join(consumer, 'tsconfig.node10.json')]).catch(
+      (error: unknown) => error as { stdout: string },
+    );
+    expect('stdout' in result ? result.stdout : '').toBe('');
   }, 60_000);
 
   it('type-checks a TypeScript consumer against the shipped declarations', async () => {
@@ -198,5 +246,5 @@ await refreshAccessToken(42, 'id');
     expect(readdirSync(join(consumer, 'node_modules')).sort()).toEqual(
       expect.arrayContaining(['open', 'undici', 'zod']),
     );
-  });
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TokenPool, type UserToken } from '../src/index.js';
 import { DEMO_APP, DEMO_USER, startFakeTwitch, type FakeTwitch } from '../src/testing/index.js';
-import { createTwurpleAuthProvider, type TwurpleTokenSource } from '../src/twurple/index.js';
+import { createTwurpleAuthProvider } from '../src/twurple/index.js';
 import { startHelixStub, type HelixStub } from './support/helix-stub.js';
 
 const app = { appId: DEMO_APP.clientId, appSecret: DEMO_APP.clientSecret ?? '' };
@@ -101,19 +101,6 @@ async function startIrcStub(
   };
 }
 
-/** The pool as the adapter's source: the pool's own methods, and its client id (not exposed yet). */
-function sourceOf(tokenPool: TokenPool): TwurpleTokenSource {
-  const own: Omit<TwurpleTokenSource, 'appId'> = tokenPool;
-  return {
-    appId: app.appId,
-    hasUser: (userId) => own.hasUser(userId),
-    currentTokenForUser: (userId) => own.currentTokenForUser(userId),
-    getTokenForUser: (userId) => own.getTokenForUser(userId),
-    refreshForUser: (userId, rejected) => own.refreshForUser(userId, rejected),
-    userIdForIntent: (intent) => own.userIdForIntent(intent),
-  };
-}
-
 let fake: FakeTwitch;
 let helix: HelixStub;
 let irc: Awaited<ReturnType<typeof startIrcStub>>;
@@ -178,7 +165,7 @@ async function joinWith(chat: ChatClient): Promise<void> {
 
 function chatClient(): ChatClient {
   return new ChatClient({
-    authProvider: createTwurpleAuthProvider(sourceOf(pool)),
+    authProvider: createTwurpleAuthProvider(pool),
     channels: ['twitchdev'],
     webSocket: false,
     ssl: false,

@@ -12,22 +12,6 @@ const app = { appId: DEMO_APP.clientId, appSecret: DEMO_APP.clientSecret ?? '' }
 const BROADCASTER: FakeUser = { id: '52000001', login: 'broadcaster' };
 const MODERATOR: FakeUser = { id: '52000002', login: 'moderator' };
 
-/**
- * The pool as the adapter's source. Everything but `appId` is the pool's own (checked below at
- * compile time); TokenPool does not expose its client id yet, so it is added here.
- */
-function sourceOf(tokenPool: TokenPool): TwurpleTokenSource {
-  const own: Omit<TwurpleTokenSource, 'appId'> = tokenPool;
-  return {
-    appId: app.appId,
-    hasUser: (userId) => own.hasUser(userId),
-    currentTokenForUser: (userId) => own.currentTokenForUser(userId),
-    getTokenForUser: (userId) => own.getTokenForUser(userId),
-    refreshForUser: (userId, rejected) => own.refreshForUser(userId, rejected),
-    userIdForIntent: (intent) => own.userIdForIntent(intent),
-  };
-}
-
 let fake: FakeTwitch;
 let helix: HelixStub;
 let pool: TokenPool;
@@ -48,7 +32,7 @@ beforeEach(async () => {
   helix = await startHelixStub(fake);
   process.env['TWURPLE_MOCK_API_PORT'] = String(helix.port);
   pool = new TokenPool(app, { authBaseUrl: fake.authBaseUrl, retry: { limit: 0 } });
-  source = sourceOf(pool);
+  source = pool;
   tokens = {
     demo: fake.issueUserToken({ userId: DEMO_USER.id, scopes: ['chat:read', 'chat:edit'] }),
     broadcaster: fake.issueUserToken({ userId: BROADCASTER.id, scopes: ['channel:manage:broadcast'] }),

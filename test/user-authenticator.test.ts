@@ -414,6 +414,9 @@ describe('UserAuthenticator', () => {
       const onWarning = (warning: Error): void => {
         warnings.push(warning.message);
       };
+      // Caught here instead of Node's default printing: an expected warning is not stderr noise.
+      const printers = process.listeners('warning');
+      process.removeAllListeners('warning');
       process.on('warning', onWarning);
       try {
         const throwing = (): string => {
@@ -431,6 +434,7 @@ describe('UserAuthenticator', () => {
         expect(warnings.filter((message) => message.includes('template bug'))).toHaveLength(2);
       } finally {
         process.off('warning', onWarning);
+        for (const printer of printers) process.on('warning', printer);
       }
     });
 
@@ -610,6 +614,10 @@ describe('UserAuthenticator', () => {
       const error = await rejectionOf(auth.authenticate({ useBrowser: false, onAuthUrl: () => undefined }));
       expect(error).toBeInstanceOf(AuthorizationTimeoutError);
       expect(String(error)).toMatch(/within 0 s|within \d+ s/);
+      // The one default that differs from the original (0.0.0.0): the message names host, for Docker set-ups.
+      expect(error).toMatchObject({ boundTo: ['127.0.0.1', '::1'] });
+      expect(String(error)).toContain('bound to 127.0.0.1 and ::1 (the host option): only a browser on this machine');
+      expect(String(error)).toContain("set host (e.g. '0.0.0.0')");
       await expect(connect('127.0.0.1', port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     });
 

@@ -7,6 +7,7 @@ import { TwitchAPIError } from '../errors/twitch-api-error.js';
 import { exchangeCode } from '../helpers/exchange-code.js';
 import { escapeHtml } from '../html/escape-html.js';
 import type { HttpOptions } from '../http/options.js';
+import { describeScopes, errorName } from '../log/logger.js';
 import type { UserToken } from '../tokens/user-token.js';
 import type { Login } from './login.js';
 import { LoopbackListener, sendPage } from './loopback-listener.js';
@@ -41,6 +42,8 @@ export interface LoginSettings {
   readonly http: HttpOptions;
   readonly successPage: CustomPage<SuccessPageInfo> | undefined;
   readonly failurePage: CustomPage<FailurePageInfo> | undefined;
+  /** The `logger` option's line writer (silent without one); never given a secret. */
+  readonly log: (message: string) => void;
 }
 
 /** How the authorize URL reaches the user, and how the login can be cancelled. */
@@ -82,6 +85,10 @@ export async function runLogin(
           onRedirect(settings, login, target, response);
         },
       });
+      settings.log(
+        `listening on ${bindAddresses(settings.host).hosts.join(' and ')} port ${String(settings.port)} ` +
+          `for the redirect to ${settings.url}`,
+      );
     }
     if (settings.timeoutMs > 0) {
       timer = setTimeout(() => {
@@ -89,7 +96,11 @@ export async function runLogin(
         const mismatch = login.unverifiedMismatch;
         login.fail(
           mismatch === undefined
-            ? new AuthorizationTimeoutError({ timeoutMs: settings.timeoutMs, redirectUri: settings.url })
+            ? new AuthorizationTimeoutError({
+                timeoutMs: settings.timeoutMs,
+                redirectUri: settings.url,
+                boundTo: bindAddresses(settings.host).hosts,
+              })
             : new RedirectMismatchError({ redirectUri: settings.url, description: mismatch.description }),
         );
       }, settings.timeoutMs);
@@ -98,9 +109,12 @@ export async function runLogin(
       await handOut(settings, login.authUrl, options);
       onStarted();
     }
-    return await login.result;
+    const token = await login.result;
+    settings.log(`login done (${describeScopes(token.scopes)})`);
+    return token;
   } catch (error) {
     login.fail(error);
+    settings.log(`login ended: ${errorName(error)}`);
     throw error;
   } finally {
     clearTimeout(timer);
@@ -127,11 +141,16 @@ function bindAddresses(host: string | undefined): { hosts: string[]; optionalHos
 async function handOut(settings: LoginSettings, authUrl: string, options: HandOutOptions): Promise<void> {
   const outcome: BrowserOutcome | 'not-asked' =
     options.useBrowser === false ? 'not-asked' : await openBrowser(authUrl, options.browser);
-  if (outcome === 'opened') return;
+  if (outcome === 'opened') {
+    settings.log('opened the authorize URL in the browser');
+    return;
+  }
   if (options.onAuthUrl !== undefined) {
+    settings.log(`handed the authorize URL to onAuthUrl (browser: ${outcome})`);
     await options.onAuthUrl(authUrl);
     return;
   }
+  settings.log(`printed the authorize URL to stderr (browser: ${outcome})`);
   const why = {
     'not-asked': '',
     'no-display': 'No browser can be shown here (no display found). ',
@@ -152,6 +171,8 @@ function onRedirect(settings: LoginSettings, login: Login, target: URL, response
     return;
   }
   const reading = readCallback(target.searchParams, login.state);
+  // The kind only: the code and the state are secrets.
+  settings.log(`redirect received: ${reading.kind}`);
   switch (reading.kind) {
     case 'foreign':
       sendPage(
@@ -192,6 +213,7 @@ function onRedirect(settings: LoginSettings, login: Login, target: URL, response
 }
 
 async function exchange(settings: LoginSettings, login: Login, code: string, response: ServerResponse): Promise<void> {
+  settings.log('exchanging the code for a token');
   try {
     const token = await exchangeCode(settings.appId, settings.appSecret, code, settings.url, {
       ...settings.http,

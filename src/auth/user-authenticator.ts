@@ -6,6 +6,7 @@ import { requireText } from '../helpers/require-text.js';
 import { refusalDetails, refusedRequest } from '../helpers/token-endpoint.js';
 import { callTwitch } from '../http/client.js';
 import { httpOptionsOf, TWITCH_AUTH_BASE_URL, type ClientHttpOptions } from '../http/options.js';
+import { describeScopes, logThrough, type Logger } from '../log/logger.js';
 import { normalizeBaseUrl } from '../http/settings.js';
 import type { ScopeLike } from '../scopes.js';
 import type { UserToken } from '../tokens/user-token.js';
@@ -71,6 +72,11 @@ export interface UserAuthenticatorOptions extends ClientHttpOptions {
    * are good only in the process that issued them.
    */
   readonly stateSecret?: string | Uint8Array;
+  /**
+   * Told each step of a login (listener up, URL handed out, redirect received, code exchanged),
+   * never a secret; see {@link Logger}. Python: the `logger` attribute. Default: none (silent).
+   */
+  readonly logger?: Logger;
 }
 
 /** Options of {@link UserAuthenticator.authenticate}. */
@@ -143,6 +149,8 @@ export class UserAuthenticator {
   readonly host: string | undefined;
   /** The port the listener binds. */
   readonly port: number;
+  /** The `logger` option: told each step of a login, never a secret. */
+  readonly logger: Logger | undefined;
 
   /** What a login needs; see login-flow.ts. */
   readonly #settings: LoginSettings;
@@ -182,6 +190,7 @@ export class UserAuthenticator {
     checkClientDurations(options);
     this.#authBaseUrl = normalizeBaseUrl(options.authBaseUrl ?? TWITCH_AUTH_BASE_URL);
     this.#signer = new StateSigner(checkedStateSecret(options.stateSecret), appId, this.url);
+    this.logger = options.logger;
     this.#settings = {
       appId,
       appSecret: requireText(app.appSecret, 'appSecret'),
@@ -193,6 +202,7 @@ export class UserAuthenticator {
       http: { ...httpOptionsOf(options), authBaseUrl: this.#authBaseUrl },
       successPage: options.successPage,
       failurePage: options.failurePage,
+      log: logThrough(options.logger),
     };
   }
 
@@ -332,10 +342,12 @@ export class UserAuthenticator {
   async #authenticate(options: AuthenticateOptions, onStarted: () => void): Promise<UserToken> {
     if (options.userToken !== undefined) {
       if (options.state !== undefined) this.#useIssuedState(options.state);
+      this.#settings.log(`server mode: exchanging a code for a token at ${this.#authBaseUrl}/token`);
       const token = await exchangeCode(this.#settings.appId, this.#settings.appSecret, options.userToken, this.url, {
         ...this.#settings.http,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
+      this.#settings.log(`server mode: token received (${describeScopes(token.scopes)})`);
       onStarted();
       return token;
     }

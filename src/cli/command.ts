@@ -4,9 +4,12 @@ import type { CliIo } from './io.js';
 /** Option definitions, as `node:util` parseArgs takes them. */
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 
+/** One option's value as parsed; a repeatable option's (`multiple: true`) is an array. */
+export type OptionValue = string | boolean | readonly (string | boolean)[] | undefined;
+
 /** What a command gets: its parsed options and arguments. */
 export interface CommandInput {
-  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly values: Readonly<Record<string, OptionValue>>;
   readonly positionals: readonly string[];
   /** Aborted on Ctrl+C (its reason: an `InterruptedError`); every wait and request takes it. */
   readonly signal: AbortSignal;

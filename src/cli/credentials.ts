@@ -1,5 +1,5 @@
 import type { AppCredentials } from '../auth/user-authenticator.js';
-import type { CommandInput } from './command.js';
+import type { CommandInput, OptionValue } from './command.js';
 import { UsageError } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -17,6 +17,14 @@ export async function appCredentials(
   if (appId === undefined || appId === '') {
     throw new UsageError(
       "Give the app's client id with --client-id or TWITCH_CLIENT_ID (from https://dev.twitch.tv/console/apps).",
+    );
+  }
+  const typed = text(input.values['client-secret']);
+  if (typed !== undefined && typed !== '' && typed !== '-') {
+    io.stderr(
+      'Warning: a client secret on the command line is visible to other users of this machine (ps) and stays in ' +
+        'your shell history. Use TWITCH_CLIENT_SECRET, or --client-secret - to type it at a prompt without echo or ' +
+        'pipe it in on stdin.\n',
     );
   }
   let appSecret = secretSource(input, io);
@@ -44,12 +52,12 @@ export async function tokenArgument(input: CommandInput, io: CliIo, name: string
 }
 
 /** Scopes given as `chat:read,chat:edit` or `"chat:read chat:edit"`. */
-export function scopesOption(value: string | boolean | undefined): string[] {
+export function scopesOption(value: OptionValue): string[] {
   return (text(value) ?? '').split(/[\s,]+/).filter(Boolean);
 }
 
 /** A string option's value. */
-export function text(value: string | boolean | undefined): string | undefined {
+export function text(value: OptionValue): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 

@@ -12,13 +12,25 @@ export const EXIT = {
   ok: 0,
   /** Twitch refused: a token, a code, the app's credentials, or the user declined. */
   refused: 1,
-  /** The command line is wrong: unknown option, missing argument or credentials, unusable value. */
+  /** The command line or this machine is at fault: an option, argument or credential; a file or port. */
   usage: 2,
   /** No usable answer: the network, an outage, a timeout, a code that expired while waiting. */
   unreachable: 3,
   /** Stopped with Ctrl+C (128 + SIGINT, as shells report it). */
   interrupted: 130,
 } as const;
+
+/** What each exit code means, as `--help` and the README list them (a test keeps the two equal). */
+export const EXIT_MEANINGS: readonly (readonly [code: number, meaning: string])[] = [
+  [EXIT.ok, 'done'],
+  [EXIT.refused, "Twitch refused (a token, a code, the app's credentials), or the user declined"],
+  [
+    EXIT.usage,
+    'usage or local error: a wrong or missing option, argument or credential, or a file or port that cannot be used',
+  ],
+  [EXIT.unreachable, 'no usable answer: network, outage, timeout, or a code that expired while waiting'],
+  [EXIT.interrupted, 'stopped with Ctrl+C'],
+];
 
 /** A mistake in how the CLI was called, or a local fault; its message says what to do. */
 export class UsageError extends Error {

@@ -1,12 +1,8 @@
 import { VERSION } from '../version.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from './command.js';
+import { EXIT_MEANINGS } from './exit-codes.js';
 
-const EXIT_CODES = `Exit codes:
-  0  done
-  1  Twitch refused (a token, a code, the app's credentials), or the user declined
-  2  usage error (unknown option, missing argument or credentials)
-  3  no usable answer: network, outage, timeout, or a code that expired while waiting
-  130  stopped with Ctrl+C`;
+const EXIT_CODES = `Exit codes:\n${EXIT_MEANINGS.map(([code, meaning]) => `  ${String(code)}  ${meaning}`).join('\n')}`;
 
 /** `twitchapi-oauth --help`. */
 export function generalHelp(commands: readonly Command[]): string {
@@ -50,6 +46,17 @@ ${EXIT_CODES}
 `;
 }
 
+/** What a string option's value is called in the help, where `VALUE` says too little. */
+const VALUE_NAMES: Readonly<Record<string, string>> = {
+  save: 'FILE',
+  'redirect-uri': 'URI',
+  url: 'URL',
+  'auth-base-url': 'URL',
+  timeout: 'SECONDS',
+  port: 'PORT',
+  scopes: 'SCOPES',
+};
+
 function optionLabel(name: string, type: 'string' | 'boolean'): string {
-  return type === 'string' ? `--${name} ${name === 'save' ? 'FILE' : 'VALUE'}` : `--${name}`;
+  return type === 'string' ? `--${name} ${VALUE_NAMES[name] ?? 'VALUE'}` : `--${name}`;
 }

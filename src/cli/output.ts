@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { FileTokenStore } from '../store/file-token-store.js';
-import type { AccessToken } from '../tokens/access-token.js';
+import { AccessToken } from '../tokens/access-token.js';
 import { UserToken } from '../tokens/user-token.js';
 import type { CommandInput } from './command.js';
 import { text } from './credentials.js';
@@ -19,13 +20,84 @@ export async function checkSaveTarget(input: CommandInput): Promise<void> {
   if (file.trim() === '') throw new UsageError('--save needs a file name, e.g. --save user_token.json.');
   const store = new FileTokenStore(file);
   await store.read('default'); // a corrupt or unreadable file fails now, not after the login
+  await checkWritableDirectory(store.path);
+}
+
+/**
+ * Checks `app-token --save FILE` before Twitch is asked: the file must be absent or an app token
+ * this command saved (never a user token file, whose login would be lost), in a writable directory.
+ */
+export async function checkAppTokenSaveTarget(input: CommandInput): Promise<void> {
+  const file = text(input.values['save']);
+  if (file === undefined) return;
+  if (file.trim() === '') throw new UsageError('--save needs a file name, e.g. --save app_token.json.');
+  const path = resolve(file);
+  let content: string | undefined;
   try {
-    await access(dirname(store.path), constants.W_OK);
+    content = await readFile(path, 'utf8');
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new UsageError(`--save ${path} is a directory: give a file name.`);
+    if (code !== 'ENOENT') throw new UsageError(`--save cannot read ${path} (${code ?? String(error)}).`);
+  }
+  if (content !== undefined && !isAppTokenFile(content)) {
     throw new UsageError(
-      `--save cannot write into ${dirname(store.path)} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+      `--save ${path} holds something other than an app token (a user token file?), which would be lost: ` +
+        'choose another file.',
     );
   }
+  await checkWritableDirectory(path);
+}
+
+async function checkWritableDirectory(path: string): Promise<void> {
+  try {
+    await access(dirname(path), constants.W_OK);
+  } catch (error) {
+    throw new UsageError(
+      `--save cannot write into ${dirname(path)} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+    );
+  }
+}
+
+/** An app token as `app-token --save` writes it: `AccessToken.toJSON()`, with no refresh token. */
+function isAppTokenFile(content: string): boolean {
+  try {
+    const json: unknown = JSON.parse(content);
+    AccessToken.fromJSON(json);
+    return typeof json === 'object' && json !== null && !('refreshToken' in json) && !('format' in json);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Hands an app token to the user: with `--save FILE`, written there as JSON (mode 0600, replaced
+ * atomically; `AccessToken.fromJSON` reads it back), nothing on stdout unless `--json`; else printed.
+ */
+export async function deliverAppToken(token: AccessToken, input: CommandInput, io: CliIo): Promise<number> {
+  const file = text(input.values['save']);
+  const json = input.values['json'] === true;
+  if (file === undefined) {
+    printToken(token, json, io);
+    return EXIT.ok;
+  }
+  const path = resolve(file);
+  const temporary = `${path}.${String(process.pid)}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, `${JSON.stringify(token, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    printToken(token, json, io);
+    io.stderr(
+      `--save could not write ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}); ` +
+        'the token is printed above instead.\n',
+    );
+    return EXIT.usage;
+  }
+  io.stderr(`Saved the app token to ${path} (readable by you only).\n`);
+  if (json) io.stdout(`${JSON.stringify(token)}\n`);
+  return EXIT.ok;
 }
 
 /**

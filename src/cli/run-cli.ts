@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { AuthorizationTimeoutError } from '../errors/authorization-timeout-error.js';
 import { DeviceCodeExpiredError } from '../errors/device-code-expired-error.js';
 import { ListenerError } from '../errors/listener-error.js';
@@ -18,6 +17,7 @@ import { demoCommand, fakeTwitchCommand } from './commands/offline-commands.js';
 import { EXIT, exitCodeFor, InterruptedError, UsageError } from './exit-codes.js';
 import { commandHelp, generalHelp } from './help.js';
 import type { CliIo } from './io.js';
+import { parseCommandLine, type ParsedCommandLine } from './parse-options.js';
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -52,14 +52,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`Unknown command ${JSON.stringify(name)}. Run twitchapi-oauth --help for the commands.\n`);
     return EXIT.usage;
   }
+  let values: ParsedCommandLine['values'] = {};
   try {
     const common = Object.fromEntries(command.common.map((option) => [option, COMMON_OPTIONS[option]]));
-    const { values, positionals } = parseArgs({
-      args: [...rest],
-      options: { ...common, ...command.options },
-      allowPositionals: true,
-      strict: true,
-    });
+    const parsed = parseCommandLine(command.name, rest, { ...common, ...command.options });
+    values = parsed.values;
+    const { positionals } = parsed;
     if (values['help'] === true) {
       io.stdout(commandHelp(command));
       return EXIT.ok;
@@ -70,7 +68,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
     return await command.run({ values, positionals, signal: stop.signal }, io);
   } catch (error) {
-    io.stderr(`${describe(error, command)}\n`);
+    io.stderr(`${describe(error, command, values)}\n`);
     return exitCodeFor(error);
   }
 }
@@ -79,14 +77,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
  * What went wrong, in one message, in the CLI's terms (its options, not the library's): never a
  * stack, never a secret (the library's messages hold none).
  */
-function describe(error: unknown, command: Command): string {
+function describe(error: unknown, command: Command, values: ParsedCommandLine['values']): string {
   const rerun = `Run twitchapi-oauth ${command.name} --help for its options.`;
   if (error instanceof AuthorizationTimeoutError) {
-    return (
-      `No login arrived at ${error.redirectUri} within ${String(Math.round(error.timeoutMs / 1000))} s. If no browser ` +
-      `opened, use --no-browser and open the printed URL; if Twitch showed an error, register ${error.redirectUri} ` +
-      'exactly as an OAuth Redirect URL of the app; --timeout SECONDS waits longer (0: no limit).'
-    );
+    const hints = [
+      ...(values['no-browser'] === true ? [] : ['If no browser opened, use --no-browser and open the printed URL.']),
+      `If Twitch showed an error, register ${error.redirectUri} exactly as an OAuth Redirect URL of the app.`,
+      values['host'] === undefined
+        ? 'In a container, the listener must be reachable from outside it: --host 0.0.0.0, with the port ' +
+          "published to the host's loopback only (docker run -p 127.0.0.1:PORT:PORT)."
+        : `The listener was bound to --host ${String(values['host'])}: check that the browser's redirect can reach it there.`,
+      '--timeout SECONDS waits longer (0: no limit).',
+    ];
+    return `No login arrived at ${error.redirectUri} within ${String(Math.round(error.timeoutMs / 1000))} s. ${hints.join(' ')}`;
   }
   if (error instanceof ListenerError) {
     return (

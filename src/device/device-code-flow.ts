@@ -18,6 +18,7 @@ import type { ScopeLike } from '../scopes.js';
 import { UserToken } from '../tokens/user-token.js';
 import { DeviceCode } from './device-code.js';
 import { loadWire } from '../wire/load-wire.js';
+import { describeScopes, errorName, logThrough, type Logger } from '../log/logger.js';
 
 /**
  * Options of {@link DeviceCodeFlow}; every one has a default. `retry` applies to `getCode()` only:
@@ -28,6 +29,12 @@ export interface DeviceCodeFlowOptions extends ClientHttpOptions {
   readonly clock?: Clock;
   /** Shows the code to the user in {@link DeviceCodeFlow.authenticate}. Default: print it to stderr. */
   readonly onCode?: (code: DeviceCode) => void | Promise<void>;
+  /**
+   * Told each step (code issued, each poll's outcome, the end), never a secret: not the device
+   * code, not the user code, not the token. See {@link Logger}. Python: the `logger` attribute.
+   * Default: none (silent).
+   */
+  readonly logger?: Logger;
 }
 
 /** What one poll found, for `onPoll`. */
@@ -114,6 +121,9 @@ interface PendingCode {
 export class DeviceCodeFlow {
   /** The scopes asked for. */
   readonly scopes: readonly ScopeLike[];
+  /** The `logger` option: told each step, never a secret. */
+  readonly logger: Logger | undefined;
+  readonly #log: (message: string) => void;
   readonly #appId: string;
   readonly #appSecret: string | undefined;
   readonly #http: HttpOptions;
@@ -135,6 +145,8 @@ export class DeviceCodeFlow {
     this.scopes = Object.freeze([...scopes]);
     this.#clock = options.clock ?? systemClock;
     this.#onCode = options.onCode;
+    this.logger = options.logger;
+    this.#log = logThrough(options.logger);
     checkClientDurations(options);
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#http = httpOptionsOf(options);
@@ -172,6 +184,7 @@ export class DeviceCodeFlow {
     const interval = Math.min(Math.max(wire.interval, MIN_INTERVAL_SECONDS), MAX_INTERVAL_SECONDS);
     const expiresAt = requestedAt + Math.round(expiresIn * 1000);
     this.#pending = { deviceCode: wire.device_code, expiresAt, intervalMs: Math.round(interval * 1000) };
+    this.#log(`device code issued: expires in ${String(expiresIn)} s, polls every ${String(interval)} s`);
     return new DeviceCode({
       userCode: wire.user_code,
       verificationUri: wire.verification_uri,
@@ -226,22 +239,26 @@ export class DeviceCodeFlow {
         if (signal?.aborted === true) throw error;
         if (!isTransientError(error)) {
           this.#end(pending);
+          this.#log(`poll ${String(attempt)} ended the flow: ${errorName(error)}`);
           throw error;
         }
         failures += 1;
         const backoff = backoffDelayMs(failures, intervalMs, 60_000);
         const asked = error instanceof TwitchRateLimitError ? (error.retryAfterMs ?? 0) : 0;
         waitMs = intervalMs + Math.max(backoff, asked);
+        this.#log(`poll ${String(attempt)} failed (${errorName(error)}); next in ${String(waitMs)} ms`);
         options.onPoll?.({ attempt, outcome: 'failed', nextPollInMs: waitMs, expiresAt: pending.expiresAt, error });
         continue;
       }
       failures = 0;
       if (outcome instanceof UserToken) {
         this.#end(pending);
+        this.#log(`poll ${String(attempt)}: approved (${describeScopes(outcome.scopes)})`);
         return new UserToken({ ...outcome.toJSON(), obtainedAt: requestedAt });
       }
       if (outcome === 'slow_down') intervalMs += SLOW_DOWN_STEP_MS;
       waitMs = intervalMs;
+      this.#log(`poll ${String(attempt)}: ${outcome}; next in ${String(waitMs)} ms`);
       options.onPoll?.({ attempt, outcome, nextPollInMs: waitMs, expiresAt: pending.expiresAt });
     }
   }

@@ -30,6 +30,7 @@ import { requestUserToken } from './token-endpoint.js';
  *
  * @example
  * ```ts
+ * declare const storedRefreshToken: string, appId: string, appSecret: string;
  * const [accessToken, refreshToken] = await refreshAccessToken(storedRefreshToken, appId, appSecret);
  * ```
  */

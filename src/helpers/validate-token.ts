@@ -47,6 +47,7 @@ export type TokenValidation = ValidTokenInfo | InvalidTokenInfo;
  *
  * @example
  * ```ts
+ * declare const accessToken: string, refresh: () => Promise<void>;
  * const info = await validateToken(accessToken);
  * if (!info.valid) await refresh();
  * ```

@@ -1,4 +1,4 @@
-import type { Agent, Dispatcher } from 'undici';
+import type { Agent, Dispatcher, fetch as undiciFetch } from 'undici';
 import type { FetchLike } from './options.js';
 import { DEFAULT_TIMEOUT_MS } from './settings.js';
 
@@ -17,13 +17,13 @@ let loaded: UndiciRuntime | undefined;
 let loading: Promise<UndiciRuntime> | undefined;
 
 /**
- * Loads undici on the first call rather than at import (it costs ~70 ms to load) and creates the
- * one shared `Agent`. Its idle sockets are unref'd by undici, so they never keep a process alive.
- * Once loaded, the runtime is returned as is, not as a promise. @internal
+ * Loads undici on the first call rather than at import and creates the one shared `Agent`. Its
+ * idle sockets are unref'd by undici, so they never keep a process alive. Once loaded, the runtime
+ * is returned as is, not as a promise. @internal
  */
 export function loadUndici(): UndiciRuntime | Promise<UndiciRuntime> {
   if (loaded !== undefined) return loaded;
-  loading ??= import('undici').then(
+  loading ??= agentAndFetch().then(
     ({ Agent, fetch }) =>
       (loaded = createRuntime(
         new Agent({
@@ -39,6 +39,31 @@ export function loadUndici(): UndiciRuntime | Promise<UndiciRuntime> {
     },
   );
   return loading;
+}
+
+/**
+ * undici's `Agent` and `fetch` from their own modules: undici's index also loads its mock agents,
+ * proxies, caches, WebSocket and EventSource, 110 files where these need 41, which a first call
+ * pays for. undici has no "exports" map, so these paths are reachable; if a release moves them,
+ * the index is the fallback (and test/cold-start.test.ts notices).
+ */
+async function agentAndFetch(): Promise<{ Agent: typeof Agent; fetch: FetchLike }> {
+  try {
+    // Specifiers in variables: these files have no type declarations of their own.
+    const agentModule = 'undici/lib/dispatcher/agent.js';
+    const fetchModule = 'undici/lib/web/fetch/index.js';
+    const [agent, fetching] = (await Promise.all([import(agentModule), import(fetchModule)])) as [
+      { default: typeof Agent },
+      { fetch: typeof undiciFetch },
+    ];
+    if (typeof agent.default === 'function' && typeof fetching.fetch === 'function') {
+      return { Agent: agent.default, fetch: fetching.fetch };
+    }
+  } catch {
+    // Moved in this undici release: the index has them.
+  }
+  const { Agent: indexAgent, fetch } = await import('undici');
+  return { Agent: indexAgent, fetch };
 }
 
 function createRuntime(agent: Agent, fetch: FetchLike): UndiciRuntime {

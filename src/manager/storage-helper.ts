@@ -9,6 +9,7 @@ import type { TokenRecord, TokenStore } from '../store/token-store.js';
 import type { UserTokenData, UserTokenPair } from '../tokens/to-user-token.js';
 import { UserToken } from '../tokens/user-token.js';
 import { TokenManager, type TokenManagerOptions } from './token-manager.js';
+import { logThrough, type Logger } from '../log/logger.js';
 
 /** A stored expiry this close to Twitch's is right (clocks and rounding differ a little). */
 const LIFETIME_TOLERANCE_MS = 60_000;
@@ -40,6 +41,12 @@ export interface StorageHelperOptions extends Omit<TokenManagerOptions, 'store'>
    * {@link TokenStoreError}). Default: `process.emitWarning(error)`.
    */
   readonly onWarning?: (error: Error) => void;
+  /**
+   * Told each step of `bind()` (stored token found, validated, refreshed, login started) and handed
+   * to the default login, never a secret; see {@link Logger}. Python: the `logger` attribute.
+   * Default: none (silent).
+   */
+  readonly logger?: Logger;
 }
 
 /**
@@ -59,6 +66,9 @@ export interface StorageHelperOptions extends Omit<TokenManagerOptions, 'store'>
 export class UserAuthenticationStorageHelper {
   /** The token file, or `undefined` when a `store` was given. */
   readonly storagePath: string | undefined;
+  /** The `logger` option: told each step of `bind()`, never a secret. */
+  readonly logger: Logger | undefined;
+  readonly #log: (message: string) => void;
   readonly #app: AppCredentials;
   readonly #scopes: readonly ScopeLike[];
   readonly #options: StorageHelperOptions;
@@ -72,6 +82,8 @@ export class UserAuthenticationStorageHelper {
     this.storagePath = options.store === undefined ? (options.storagePath ?? 'user_token.json') : undefined;
     this.#store = options.store ?? new FileTokenStore(this.storagePath ?? 'user_token.json');
     this.#http = httpOptionsOf(options);
+    this.logger = options.logger;
+    this.#log = logThrough(options.logger);
   }
 
   /**
@@ -99,9 +111,19 @@ export class UserAuthenticationStorageHelper {
     });
     try {
       const stored = await this.#load(key);
+      this.#log(
+        stored === undefined
+          ? `no stored token under "${key}"`
+          : `stored token under "${key}" (generation ${String(stored.generation)}); validating it`,
+      );
       const revived = stored !== undefined && (await this.#revive(manager, key, stored));
+      if (stored !== undefined) this.#log(revived ? 'the stored token is usable' : 'the stored token cannot be used');
       // setToken() rejects when the store cannot take the token: that fails bind(), not a later call.
-      if (!revived) await manager.setToken(await this.#login());
+      if (!revived) {
+        this.#log('logging in');
+        await manager.setToken(await this.#login());
+        this.#log(`new token stored under "${key}"`);
+      }
     } finally {
       binding = false;
     }
@@ -136,6 +158,7 @@ export class UserAuthenticationStorageHelper {
   async #revive(manager: TokenManager, key: string, stored: TokenRecord): Promise<boolean> {
     const info = await validateToken(stored.token.accessToken, this.#http);
     if (!info.valid) {
+      this.#log('the stored access token is no longer valid; refreshing it');
       try {
         return this.#covers(await manager.refresh(stored.token.accessToken));
       } catch (error) {
@@ -181,6 +204,7 @@ export class UserAuthenticationStorageHelper {
         ...(fetch === undefined ? {} : { fetch }),
         ...(retry === undefined ? {} : { retry }),
         ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+        ...(this.logger === undefined ? {} : { logger: this.logger }),
       });
       return login.authenticate();
     }

@@ -1,6 +1,7 @@
 import type { AppCredentials } from '../auth/user-authenticator.js';
 import type { MissingScopeError } from '../errors/missing-scope-error.js';
 import type { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
+import { authorizedFetch, type AuthorizedFetchInput } from '../fetch/authorized-fetch.js';
 import { requireText } from '../helpers/require-text.js';
 import type { TokenValidation } from '../helpers/validate-token.js';
 import { httpOptionsOf, type ClientHttpOptions, type HttpOptions } from '../http/options.js';
@@ -141,6 +142,11 @@ export class TokenManager {
     this.#http = httpOptionsOf(options);
   }
 
+  /** The app's client id, sent as `Client-Id` by {@link fetch}. */
+  get appId(): string {
+    return this.#appId;
+  }
+
   /** The token in use, as last loaded or refreshed; `undefined` before the first load from the store. */
   get token(): UserToken | undefined {
     return this.#line.token;
@@ -157,6 +163,15 @@ export class TokenManager {
   /** Whether the timers run: between `start()` and `stop()`, while the login is not lost. */
   get running(): boolean {
     return this.#line.running;
+  }
+
+  /**
+   * A `fetch` for Helix with this manager's token: sets `Authorization: Bearer …` and `Client-Id`,
+   * and on a 401 refreshes once (single-flight) and retries once; nothing else is retried. A stream
+   * body is sent once. See {@link createAuthorizedFetch}.
+   */
+  fetch(input: AuthorizedFetchInput, init?: RequestInit): Promise<Response> {
+    return authorizedFetch(this, input, init);
   }
 
   /**

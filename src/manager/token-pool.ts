@@ -3,6 +3,7 @@ import { InvalidTokenError } from '../errors/invalid-token-error.js';
 import type { MissingScopeError } from '../errors/missing-scope-error.js';
 import type { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
 import { UnknownUserError } from '../errors/unknown-user-error.js';
+import { authorizedFetch, userFetchSource, type AuthorizedFetchInput } from '../fetch/authorized-fetch.js';
 import { requireText } from '../helpers/require-text.js';
 import { validateToken, type TokenValidation, type ValidTokenInfo } from '../helpers/validate-token.js';
 import { httpOptionsOf, type ClientHttpOptions } from '../http/options.js';
@@ -124,6 +125,20 @@ export class TokenPool {
       scheduler: new Scheduler(clock, concurrency),
       events,
     };
+  }
+
+  /** The app's client id, sent as `Client-Id` by {@link fetchForUser}. */
+  get appId(): string {
+    return this.#settings.appId;
+  }
+
+  /**
+   * A `fetch` for Helix with the user's token: sets `Authorization: Bearer …` and `Client-Id`, and
+   * on a 401 refreshes the user's token once (single-flight) and retries once; nothing else is
+   * retried. See {@link createAuthorizedFetch}.
+   */
+  fetchForUser(userId: string, input: AuthorizedFetchInput, init?: RequestInit): Promise<Response> {
+    return authorizedFetch(userFetchSource(this, userId), input, init);
   }
 
   /** The users the pool holds tokens for. */

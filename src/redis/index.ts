@@ -4,6 +4,7 @@
  * optional peer dependency: install it yourself).
  *
  * @packageDocumentation
+ * @module twitchapi-oauth/redis
  */
 
 export { RedisTokenStore } from './redis-token-store.js';

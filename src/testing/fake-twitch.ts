@@ -32,6 +32,18 @@ export interface FakeTwitchOptions {
   readonly port?: number;
   /** How long idle keep-alive connections stay open, in ms. Default: `5000`, as Node's servers. */
   readonly keepAliveTimeoutMs?: number;
+  /**
+   * More redirect URIs registered for every app (the demo apps keep `http://localhost:17563`), so
+   * that a bot on another port, or a second run, can log in. Compared exactly, as Twitch does.
+   * Default: none.
+   */
+  readonly redirectUris?: readonly string[];
+  /**
+   * Accept any loopback redirect URI (`http://localhost`, `127.0.0.1` or `[::1]`, any port and
+   * path) for every app, as if it were registered. Twitch itself does not: register the real URI
+   * there. Default: `false`.
+   */
+  readonly acceptAnyLoopbackRedirect?: boolean;
 }
 
 const DEFAULT_LIFETIMES: Lifetimes = {
@@ -46,6 +58,9 @@ interface ArmedFault {
   readonly fault: FakeFault;
   remaining: number;
 }
+
+/** How many redirect URIs `acceptAnyLoopbackRedirect` keeps registered per app: memory stays bounded. */
+const MAX_AUTO_REDIRECTS = 64;
 
 /** The base paths the fake serves: Twitch's, and the twitch CLI mock API's. */
 const BASE_PATHS = ['/oauth2', '/auth'] as const;
@@ -74,9 +89,12 @@ export class FakeTwitch {
   /** Connections opened since the start: numbers are never reused, even after clearRecords(). */
   #connectionSerial = 0;
   readonly #socketNumbers = new WeakMap<Socket, number>();
+  readonly #anyLoopbackRedirect: boolean;
+  /** The redirect URIs `acceptAnyLoopbackRedirect` registered, by client id, oldest first. */
+  readonly #autoRedirects = new Map<string, string[]>();
 
   /** @internal Use {@link startFakeTwitch}. */
-  constructor(server: Server, identity: FakeIdentity, now: () => number) {
+  constructor(server: Server, identity: FakeIdentity, now: () => number, anyLoopbackRedirect = false) {
     const { address, family, port } = server.address() as AddressInfo;
     const host = family === 'IPv6' ? `[${address}]` : address;
     this.origin = `http://${host}:${String(port)}`;
@@ -84,6 +102,7 @@ export class FakeTwitch {
     this.identity = identity;
     this.#server = server;
     this.#now = now;
+    this.#anyLoopbackRedirect = anyLoopbackRedirect;
     server.on('connection', (socket: Socket) => {
       this.#connections += 1;
       // Numbered when it opens: a client may open several before sending a request on any.
@@ -288,6 +307,7 @@ export class FakeTwitch {
     const route = `${method} ${endpoint}`;
     switch (route) {
       case 'GET /authorize':
+        this.#registerLoopbackRedirect(query);
         return this.identity.authorize(query, `${base}/authorize`);
       case 'POST /authorize':
         // The twitch CLI mock's user_token grant arrives in the query string; the consent form in the body.
@@ -312,6 +332,22 @@ export class FakeTwitch {
       default:
         return notFound();
     }
+  }
+
+  /**
+   * With `acceptAnyLoopbackRedirect`, registers the request's loopback redirect URI for its app on
+   * first use; the oldest of more than {@link MAX_AUTO_REDIRECTS} so registered is forgotten.
+   */
+  #registerLoopbackRedirect(query: Readonly<Record<string, string>>): void {
+    const app = this.identity.apps.get(query['client_id'] ?? '');
+    const uri = query['redirect_uri'] ?? '';
+    if (!this.#anyLoopbackRedirect || app === undefined || !isLoopbackRedirect(uri)) return;
+    if (app.redirectUris.includes(uri)) return;
+    const added = [...(this.#autoRedirects.get(app.clientId) ?? []), uri];
+    const forgotten = added.length > MAX_AUTO_REDIRECTS ? added.shift() : undefined;
+    this.#autoRedirects.set(app.clientId, added);
+    const kept = app.redirectUris.filter((registered) => registered !== forgotten);
+    this.identity.apps.set(app.clientId, withRedirects({ ...app, redirectUris: kept }, [uri]));
   }
 
   async #drip(response: ServerResponse, answer: Answer, everyMs: number): Promise<void> {
@@ -356,8 +392,14 @@ export class FakeTwitch {
  */
 export async function startFakeTwitch(options: FakeTwitchOptions = {}): Promise<FakeTwitch> {
   const now = options.now ?? Date.now;
+  const extraRedirects = options.redirectUris ?? [];
+  for (const uri of extraRedirects) {
+    if (!URL.canParse(uri) || !/^https?:$/.test(new URL(uri).protocol)) {
+      throw new TypeError(`redirectUris: ${JSON.stringify(uri)} is not an absolute http(s) URL.`);
+    }
+  }
   const identity = new FakeIdentity({
-    apps: options.apps ?? [DEMO_APP, DEMO_PUBLIC_APP],
+    apps: (options.apps ?? [DEMO_APP, DEMO_PUBLIC_APP]).map((app) => withRedirects(app, extraRedirects)),
     users: options.users ?? [DEMO_USER],
     authorizeMode: options.authorize ?? 'auto',
     lifetimes: { ...DEFAULT_LIFETIMES, ...options.lifetimes },
@@ -371,7 +413,20 @@ export async function startFakeTwitch(options: FakeTwitchOptions = {}): Promise<
       resolve();
     });
   });
-  return new FakeTwitch(server, identity, now);
+  return new FakeTwitch(server, identity, now, options.acceptAnyLoopbackRedirect === true);
+}
+
+/** The app with more redirect URIs registered (each once, in order). */
+function withRedirects(app: FakeApp, uris: readonly string[]): FakeApp {
+  const added = uris.filter((uri, index) => !app.redirectUris.includes(uri) && uris.indexOf(uri) === index);
+  return added.length === 0 ? app : { ...app, redirectUris: [...app.redirectUris, ...added] };
+}
+
+/** `http://localhost…`, `http://127.0.0.1…` or `http://[::1]…`: a redirect to this machine. */
+function isLoopbackRedirect(uri: string): boolean {
+  if (!URL.canParse(uri)) return false;
+  const { protocol, hostname } = new URL(uri);
+  return protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(hostname);
 }
 
 function notFound(): Answer {

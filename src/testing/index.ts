@@ -15,6 +15,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module twitchapi-oauth/testing
  */
 
 export { startFakeTwitch, FakeTwitch, type FakeTwitchOptions } from './fake-twitch.js';

@@ -25,7 +25,10 @@ export interface TwurpleAccessTokenData {
  */
 export type UserTokenData =
   | UserToken
-  | (Omit<UserTokenJSON, 'tokenType'> & { readonly tokenType?: string })
+  | (Omit<UserTokenJSON, 'tokenType'> & {
+      /** Twitch sends `bearer`; left out, `bearer` is meant. */
+      readonly tokenType?: string;
+    })
   | TwurpleAccessTokenData;
 
 /** The Python original's `(access_token, refresh_token)` pair, as an array. */

@@ -13,6 +13,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module twitchapi-oauth/twurple
  */
 
 export {

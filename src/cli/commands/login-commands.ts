@@ -1,7 +1,7 @@
 import { UserAuthenticator } from '../../auth/user-authenticator.js';
 import { DeviceCodeFlow } from '../../device/device-code-flow.js';
 import type { DeviceCode } from '../../device/device-code.js';
-import type { Command } from '../command.js';
+import type { Command, OptionValue } from '../command.js';
 import { appCredentials, scopesOption, text } from '../credentials.js';
 import { UsageError } from '../exit-codes.js';
 import { checkSaveTarget, deliverToken } from '../output.js';
@@ -126,7 +126,7 @@ async function codeInstructions(code: DeviceCode, interactive: boolean): Promise
   return `${lines.join('\n')}\n`;
 }
 
-function numberOption(value: string | boolean | undefined, name: string): number | undefined {
+function numberOption(value: OptionValue, name: string): number | undefined {
   const raw = text(value);
   if (raw === undefined) return undefined;
   const number = Number(raw);

@@ -7,7 +7,7 @@ import type { HttpOptions } from '../../http/options.js';
 import type { Command, CommandInput } from '../command.js';
 import { appCredentials, scopesOption, text, tokenArgument } from '../credentials.js';
 import { EXIT } from '../exit-codes.js';
-import { checkSaveTarget, deliverRecord, deliverToken } from '../output.js';
+import { checkAppTokenSaveTarget, checkSaveTarget, deliverAppToken, deliverRecord, deliverToken } from '../output.js';
 
 /** `--auth-base-url`, and Ctrl+C, as the helpers take them. */
 export function httpOptions(input: CommandInput): HttpOptions {
@@ -85,19 +85,23 @@ export const appTokenCommand: Command = {
   name: 'app-token',
   summary: 'get an app access token (client credentials)',
   usage: 'app-token [--scopes a,b]',
-  description: ['Gets an app access token, for API calls made as the app rather than a user. It cannot be refreshed.'],
+  description: [
+    'Gets an app access token, for API calls made as the app rather than a user. It cannot be refreshed.',
+    'With --save FILE it is written there as JSON (mode 0600), readable with AccessToken.fromJSON.',
+  ],
   options: { scopes: { type: 'string' } },
   optionHelp: { scopes: 'scopes, comma- or space-separated (most app calls need none)' },
-  common: ['client-id', 'client-secret', 'auth-base-url', 'json', 'help'],
+  common: ['client-id', 'client-secret', 'auth-base-url', 'json', 'save', 'help'],
   async run(input, io) {
     const app = await appCredentials(input, io, 'required');
+    await checkAppTokenSaveTarget(input);
     const token = await getAppAccessToken(
       app.appId,
       app.appSecret ?? '',
       scopesOption(input.values['scopes']),
       httpOptions(input),
     );
-    return deliverToken(token, input, io);
+    return deliverAppToken(token, input, io);
   },
 };
 

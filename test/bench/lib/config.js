@@ -41,6 +41,7 @@ function listFromEnv(name, fallback) {
  * @property {number} memoryCheckpoint Calls before the first RSS reading after the start (BENCH_MEMORY_CHECKPOINT).
  * @property {number} memoryConcurrency Concurrency of the memory run (BENCH_MEMORY_CONCURRENCY).
  * @property {number} importRuns Fresh `node` processes per package for import times (BENCH_IMPORT_RUNS).
+ * @property {number} coldRounds Rounds of the cold-start suite, each a fresh process per client (BENCH_COLD_ROUNDS).
  * @property {number} logins Measured logins per round of the login suite (BENCH_LOGINS).
  * @property {number} loginWarmup Unmeasured logins before them, in the same process (BENCH_LOGIN_WARMUP).
  * @property {number} loginRounds Fresh worker processes of the login suite; figures pool them (BENCH_LOGIN_ROUNDS).
@@ -79,15 +80,16 @@ export function readConfig() {
     return value;
   });
   const config = {
-    calls: intFromEnv('BENCH_CALLS', 1200),
+    calls: intFromEnv('BENCH_CALLS', 600),
     prime: intFromEnv('BENCH_PRIME', 5000),
-    warmup: intFromEnv('BENCH_WARMUP', 200),
-    rounds: Math.max(1, intFromEnv('BENCH_ROUNDS', 5)),
+    warmup: intFromEnv('BENCH_WARMUP', 100),
+    rounds: Math.max(1, intFromEnv('BENCH_ROUNDS', 20)),
     concurrency,
     memoryCalls: intFromEnv('BENCH_MEMORY_CALLS', 10_000),
     memoryCheckpoint: intFromEnv('BENCH_MEMORY_CHECKPOINT', 2000),
     memoryConcurrency: Math.max(1, intFromEnv('BENCH_MEMORY_CONCURRENCY', 16)),
     importRuns: Math.max(1, intFromEnv('BENCH_IMPORT_RUNS', 7)),
+    coldRounds: Math.max(1, intFromEnv('BENCH_COLD_ROUNDS', 20)),
     logins: intFromEnv('BENCH_LOGINS', 200),
     loginWarmup: intFromEnv('BENCH_LOGIN_WARMUP', 30),
     loginRounds: Math.max(1, intFromEnv('BENCH_LOGIN_ROUNDS', 3)),

@@ -348,7 +348,8 @@ export default {
       `Each client runs in its own worker process (\`--expose-gc\`), first primed with ${num(config.prime)} calls ` +
         `(validate and refresh in turn) so that its JIT has settled. Then, for ${String(config.rounds)} rounds, every ` +
         `cell runs for all clients back to back (rotating their order), each against a fresh fake in its own process ` +
-        `on \`127.0.0.1\`: ${num(config.warmup)} warm-up calls, then ${num(config.calls)} measured calls. Figures are ` +
+        `on \`127.0.0.1\`: ${num(config.warmup)} warm-up calls, then ${num(config.calls)} measured calls, with no ` +
+        `forced GC before them (the collector runs as it does for a user). Figures are ` +
         `medians of the rounds; ± is the largest deviation of a round's calls/s from the median; ` +
         `"× fetch" and "× twurple" are medians of the ratios within each round. ` +
         `"client CPU" is the worker's user+system time per call; "fake CPU" is how busy the fake's process was ` +

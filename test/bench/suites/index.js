@@ -7,6 +7,7 @@
  * child processes (`runChild` in `bench/lib/child.js`) and return Markdown, targets and JSON data.
  * `BENCH_SUITES=name,…` runs a subset.
  */
+import coldStart from './cold-start.js';
 import hostilePeers from './hostile-peers.js';
 import httpClients from './http-clients.js';
 import login from './login.js';
@@ -46,4 +47,4 @@ import tokenManager from './token-manager.js';
  */
 
 /** @type {Suite[]} */
-export const SUITES = [httpClients, login, tokenManager, redis, hostilePeers, manyUsers];
+export const SUITES = [httpClients, coldStart, login, tokenManager, redis, hostilePeers, manyUsers];

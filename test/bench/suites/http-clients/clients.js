@@ -146,12 +146,82 @@ export const CLIENTS = {
     },
   },
 
+  'global-fetch': {
+    label: 'global `fetch` (reference)',
+    description: "Node's global `fetch` (its bundled undici, default dispatcher), same headers and form body",
+    async create(target) {
+      const validateUrl = `${target.authBaseUrl}/validate`;
+      const tokenUrl = `${target.authBaseUrl}/token`;
+      return {
+        async validate(accessToken) {
+          const response = await globalThis.fetch(validateUrl, {
+            headers: { accept: 'application/json', 'user-agent': USER_AGENT, authorization: `OAuth ${accessToken}` },
+            redirect: 'manual',
+          });
+          const body = /** @type {{ client_id?: string }} */ (await response.json());
+          if (response.status !== 200 || body.client_id !== target.clientId) unexpected('global fetch /validate', body);
+        },
+        async refresh(refreshToken) {
+          const response = await globalThis.fetch(tokenUrl, {
+            method: 'POST',
+            headers: {
+              accept: 'application/json',
+              'user-agent': USER_AGENT,
+              'content-type': 'application/x-www-form-urlencoded',
+            },
+            body: refreshForm(target, refreshToken),
+            redirect: 'manual',
+          });
+          const body = /** @type {{ access_token?: string }} */ (await response.json());
+          if (response.status !== 200 || typeof body.access_token !== 'string') unexpected('global fetch /token', body);
+        },
+      };
+    },
+  },
+
+  'fetch-query': {
+    label: 'undici `fetch`, secrets in the URL (reference)',
+    description:
+      "undici's `fetch` as the floor, but refresh POSTs its fields (client secret, refresh token) in the query " +
+      'string with no body, as twurple does: the price of keeping secrets out of URLs. Validate is the same GET',
+    async create(target) {
+      const { Agent, fetch } = await import('undici');
+      const dispatcher = new Agent(AGENT_OPTIONS);
+      const validateUrl = `${target.authBaseUrl}/validate`;
+      const tokenUrl = `${target.authBaseUrl}/token`;
+      return {
+        async validate(accessToken) {
+          const response = await fetch(validateUrl, {
+            headers: { accept: 'application/json', 'user-agent': USER_AGENT, authorization: `OAuth ${accessToken}` },
+            redirect: 'manual',
+            dispatcher,
+          });
+          const body = /** @type {{ client_id?: string }} */ (await response.json());
+          if (response.status !== 200 || body.client_id !== target.clientId) unexpected('fetch /validate', body);
+        },
+        async refresh(refreshToken) {
+          const response = await fetch(`${tokenUrl}?${refreshForm(target, refreshToken)}`, {
+            method: 'POST',
+            headers: { accept: 'application/json', 'user-agent': USER_AGENT },
+            redirect: 'manual',
+            dispatcher,
+          });
+          const body = /** @type {{ access_token?: string }} */ (await response.json());
+          if (response.status !== 200 || typeof body.access_token !== 'string') unexpected('fetch /token?…', body);
+        },
+        close: () => dispatcher.close(),
+      };
+    },
+  },
+
   twurple: {
     label: '@twurple/auth',
     description:
-      "`getTokenInfo` / `refreshUserToken` with TWURPLE_MOCK_API_PORT (Node's global fetch, `/auth/...` on localhost)",
+      "`getTokenInfo` / `refreshUserToken` with TWURPLE_MOCK_API_PORT (Node's global fetch, `/auth/...`), its " +
+      '`http://localhost:` URLs pointed at `127.0.0.1` like every other client (no localhost lookup, no ::1 attempt)',
     env: (target) => ({ TWURPLE_MOCK_API_PORT: String(target.port) }),
     async create(target) {
+      useLoopbackAddress();
       const { getTokenInfo, refreshUserToken } = await import('@twurple/auth');
       return {
         async validate(accessToken) {
@@ -166,3 +236,18 @@ export const CLIENTS = {
     },
   },
 };
+
+/**
+ * twurple's mock-API mode builds `http://localhost:PORT/…` URLs; every other client here calls
+ * `127.0.0.1`. Rewrites that prefix in the global `fetch` twurple calls (once per process), so that
+ * no client pays for a name lookup or a refused ::1 connection the others skip.
+ */
+export function useLoopbackAddress() {
+  const original = globalThis.fetch;
+  if (/** @type {{ loopback?: boolean }} */ (original).loopback === true) return;
+  /** @type {typeof fetch} */
+  const rewritten = (input, init) =>
+    original(typeof input === 'string' ? input.replace(/^http:\/\/localhost:/, 'http://127.0.0.1:') : input, init);
+  Object.assign(rewritten, { loopback: true });
+  globalThis.fetch = rewritten;
+}

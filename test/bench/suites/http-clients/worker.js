@@ -114,8 +114,9 @@ async function throughput(job) {
   const { client, accessToken, refreshToken } = await freshClient(job.client);
   const call = op === 'validate' ? () => client.validate(accessToken) : () => client.refresh(refreshToken);
 
+  // No forced GC before measuring: users' calls meet the collector as it comes, and a full GC
+  // before each short cell made the allocation-heavier clients look cheaper than they are.
   await drive(call, job.warmup, concurrency);
-  await collectGarbage();
 
   const latencies = new Float64Array(job.calls);
   const before = /** @type {FakeStats} */ (await fakeCall('stats'));
