@@ -1,17 +1,16 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTokenStore } from '../src/redis/index.js';
 import { redisUnavailableReason, startRedis, type TestRedis } from './support/redis.js';
 import { randomToken } from './support/redis-tokens.js';
 
-// The README's RedisTokenStore section as a user meets it: every TypeScript block compiles under a
-// strict user configuration against the built package, and the first one runs verbatim against a
-// Redis started here, its client still connecting when the store is first used.
+// The README's RedisTokenStore section as a user meets it: its first example runs verbatim against a
+// Redis started here, its client still connecting when the store is first used. (Every README block
+// is type-checked by readme-examples.test.ts.)
 
 const reason = redisUnavailableReason();
 const skipHere = reason !== undefined && process.env['CI'] !== 'true';
@@ -48,42 +47,9 @@ suite('the README’s RedisTokenStore section', () => {
   });
 
   it('has its examples', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    expect(blocks.length).toBeGreaterThanOrEqual(1);
     expect(blocks[0]).toContain("new Redis(process.env.REDIS_URL ?? 'redis://localhost:6379')");
   });
-
-  it('compiles as written under a strict configuration', async () => {
-    blocks.forEach((block, index) => {
-      // Each block is a module of its own, with top-level await.
-      writeFileSync(join(DIR, `block-${String(index)}.mts`), `${block}\nexport {};\n`);
-    });
-    writeFileSync(
-      join(DIR, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          strict: true,
-          exactOptionalPropertyTypes: true,
-          noUncheckedIndexedAccess: true,
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          target: 'es2022',
-          types: ['node'],
-          noEmit: true,
-          // As most projects do; the package's own declarations are checked by its build.
-          skipLibCheck: true,
-        },
-        include: ['*.mts'],
-      }),
-    );
-    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(DIR, 'tsconfig.json')], {
-      cwd: ROOT,
-    }).then(
-      () => '',
-      (error: unknown) => (error as { stdout?: string }).stdout ?? 'tsc failed',
-    );
-    expect(result).toBe('');
-  }, 120_000);
 
   it('runs the first example verbatim: the store used at once, while its client connects', async () => {
     const encryptionKey = Buffer.alloc(32, 3).toString('base64');

@@ -271,8 +271,9 @@ export class RedisTokenStore implements TokenStore {
   }
 
   /**
-   * Closes the store's pub/sub connection and stops listening to the client's events (the client
-   * itself is the caller's to close). Calls after it still work, waiting for locks by polling.
+   * Closes the store's pub/sub connection, stops listening to the client's events (the client
+   * itself is the caller's to close) and stops retrying failed writes (call the managers' `stop()`
+   * and `flush()` first). Calls after it still work, waiting for locks by polling.
    */
   async close(): Promise<void> {
     this.#keeper.close();
