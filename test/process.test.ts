@@ -21,6 +21,33 @@ describe('the built package, in a process of its own', () => {
   // Keep-alive far longer than the child's time limit: a socket that held the child open would hang it.
   const twitch = useFakeTwitch({ keepAliveTimeoutMs: 120_000 });
 
+  it("a manager's first refresh has loaded undici and zod before the lease confirms the spend, not between it and the request", async () => {
+    const logFile = join(scratch, 'confirm.log');
+    const expired = twitch.fake.issueUserToken();
+    twitch.fake.identity.expireAccessToken(expired.accessToken);
+    const stale = { ...expired.toJSON(), obtainedAt: Date.now() - 3_600_000, expiresIn: 60 }; // expired: refreshed at once
+    const { stdout } = await run(
+      process.execPath,
+      [
+        fixture('refresh-after-confirm.mjs'),
+        logFile,
+        twitch.fake.authBaseUrl,
+        DEMO_APP.clientId,
+        DEMO_APP.clientSecret ?? '',
+        JSON.stringify(stale),
+      ],
+      { timeout: 15_000 },
+    );
+    const { refreshed, loadedAtConfirm } = JSON.parse(stdout) as { refreshed: boolean; loadedAtConfirm: string[] };
+    expect(refreshed).toBe(true);
+    expect(loadedAtConfirm).toHaveLength(1);
+    const log = loadedAtConfirm[0] ?? '';
+    // A stall loading modules after confirm would widen the window in which a lapsed lease lets
+    // another process spend the same refresh token.
+    expect(log).toContain('/node_modules/undici/');
+    expect(log).toContain('/node_modules/zod/');
+  });
+
   it('loads neither undici, zod, open, node:http nor node:crypto at import; undici and zod come with the first call', async () => {
     const logFile = join(scratch, 'resolutions.log');
     const { stdout } = await run(

@@ -66,3 +66,16 @@ export async function refreshAccessToken(
     options,
   );
 }
+
+/**
+ * Loads what a refresh will load on its first call (undici, unless `options.fetch` is given, and
+ * the answer schemas), so that a caller that checked its right to spend a refresh token just
+ * before sending it does not stall on module loading in between. @internal
+ */
+export async function prepareRefresh(options: HttpOptions): Promise<void> {
+  const [{ loadUndici }, { loadWire }] = await Promise.all([
+    import('../http/undici-runtime.js'),
+    import('../wire/load-wire.js'),
+  ]);
+  await Promise.all([options.fetch === undefined ? loadUndici() : undefined, loadWire()]);
+}

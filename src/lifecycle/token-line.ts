@@ -3,7 +3,7 @@ import { MissingScopeError } from '../errors/missing-scope-error.js';
 import { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable-error.js';
 import { UnauthorizedError } from '../errors/unauthorized-error.js';
-import { refreshAccessToken } from '../helpers/refresh-access-token.js';
+import { prepareRefresh, refreshAccessToken } from '../helpers/refresh-access-token.js';
 import { validateToken, type TokenValidation, type ValidTokenInfo } from '../helpers/validate-token.js';
 import type { HttpOptions } from '../http/options.js';
 import type { Clock } from '../manager/clock.js';
@@ -380,6 +380,9 @@ export class TokenLine implements ScheduledTask {
     } else {
       spend = held;
     }
+    // Loaded before the check, not after: on a cold first refresh, module loading between confirm
+    // and the request would widen the window in which a lapsed lease lets another process spend.
+    await prepareRefresh(http);
     if (!(await lease.confirm(spend.generation))) return this.#notConfirmed(spend);
     const requestedAt = clock.now(); // the lifetime counts on this line's clock, from the request
     let fresh: UserToken;

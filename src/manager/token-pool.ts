@@ -13,7 +13,8 @@ import { MIN_RETRY_MS } from '../lifecycle/token-timing.js';
 import { MemoryTokenStore } from '../store/memory-token-store.js';
 import type { TokenStore } from '../store/token-store.js';
 import { checkTokenPair, toUserToken, type UserTokenData, type UserTokenPair } from '../tokens/to-user-token.js';
-import { UserToken } from '../tokens/user-token.js';
+import { tokenOfValidatedPair } from '../tokens/resolve-user-token.js';
+import type { UserToken } from '../tokens/user-token.js';
 import { systemClock, type Clock } from './clock.js';
 import { notify } from './notify.js';
 import { timingOf, validateIntervalOf, type TimingOptions } from './timing-options.js';
@@ -319,16 +320,7 @@ export class TokenPool {
       throw new InvalidTokenError({ status: 401, twitchMessage: info.message, endpoint: 'GET /validate' });
     }
     const owner = info.valid ? this.#checkOwner(info, userId) : (userId ?? '');
-    const given =
-      plain ??
-      new UserToken({
-        accessToken,
-        refreshToken,
-        expiresIn: info.valid ? info.expiresIn : 0,
-        scopes: info.valid ? info.scopes : [],
-        tokenType: 'bearer',
-        obtainedAt: sentAt,
-      });
+    const given = plain ?? tokenOfValidatedPair([accessToken, refreshToken], info, sentAt);
     return { userId: owner, given, validated: info.valid };
   }
 

@@ -1,4 +1,4 @@
-import { validateToken } from '../helpers/validate-token.js';
+import { validateToken, type TokenValidation } from '../helpers/validate-token.js';
 import type { HttpOptions } from '../http/options.js';
 import { checkTokenPair, toUserToken, type UserTokenData, type UserTokenPair } from './to-user-token.js';
 import { UserToken } from './user-token.js';
@@ -47,6 +47,19 @@ export async function resolveUserToken(
         'token would be refused. Pass the client id it was issued to, or log the user in again.',
     );
   }
+  return tokenOfValidatedPair([accessToken, refreshToken], info, sentAt);
+}
+
+/**
+ * The token a validated pair stands for: Twitch's lifetime and scopes, or (when it no longer
+ * accepts the access token) a lifetime of `0` and no known scopes, so the refresh comes first and
+ * tells the scopes. @internal
+ */
+export function tokenOfValidatedPair(
+  [accessToken, refreshToken]: UserTokenPair,
+  info: TokenValidation,
+  sentAt: number,
+): UserToken {
   return new UserToken({
     accessToken,
     refreshToken,
