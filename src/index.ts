@@ -19,6 +19,7 @@ export {
   toUserToken,
   type TwurpleAccessTokenData,
   type UserTokenData,
+  type UserTokenFields,
   type UserTokenPair,
 } from './tokens/to-user-token.js';
 export { resolveUserToken, type ResolveUserTokenOptions } from './tokens/resolve-user-token.js';

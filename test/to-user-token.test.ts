@@ -39,7 +39,7 @@ describe('toUserToken (plain token data)', () => {
     expect(token).toBeInstanceOf(UserToken);
     expect(token.toJSON()).toEqual(fields);
     const { tokenType: _, ...withoutType } = fields;
-    expect(toUserToken(withoutType as UserTokenData).tokenType).toBe('bearer');
+    expect(toUserToken(withoutType).tokenType).toBe('bearer');
   });
 
   it("takes twurple's AccessToken shape; an unknown lifetime (null) counts as expired", () => {

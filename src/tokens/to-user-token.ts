@@ -19,17 +19,17 @@ export interface TwurpleAccessTokenData {
   readonly obtainmentTimestamp: number;
 }
 
+/** A {@link UserToken}'s plain JSON fields, `tokenType` optional (`bearer` is meant). */
+export type UserTokenFields = Omit<UserTokenJSON, 'tokenType'> & {
+  /** Twitch sends `bearer`. Default: `bearer`. */
+  readonly tokenType?: string;
+};
+
 /**
  * Token data that {@link toUserToken} takes as it is: a {@link UserToken}, its plain JSON fields
  * (what `JSON.stringify(token)` wrote; `tokenType` may be left out), or twurple's `AccessToken`.
  */
-export type UserTokenData =
-  | UserToken
-  | (Omit<UserTokenJSON, 'tokenType'> & {
-      /** Twitch sends `bearer`; left out, `bearer` is meant. */
-      readonly tokenType?: string;
-    })
-  | TwurpleAccessTokenData;
+export type UserTokenData = UserToken | UserTokenFields | TwurpleAccessTokenData;
 
 /** The Python original's `(access_token, refresh_token)` pair, as an array. */
 export type UserTokenPair = readonly [accessToken: string, refreshToken: string];
