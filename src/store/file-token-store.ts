@@ -9,9 +9,11 @@ import { KeyedMutex } from './keyed-mutex.js';
 import {
   acquireLockFile,
   breakLockFile,
+  code,
   describeHolder,
   inspectLockFile,
   isAbandoned,
+  isAlive,
   type FoundLock,
   type HeldLockFile,
 } from './lock-file.js';
@@ -459,17 +461,4 @@ async function readText(path: string): Promise<string | undefined> {
     if (code(error) === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return code(error) === 'EPERM';
-  }
-}
-
-function code(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
 }

@@ -294,7 +294,8 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs on this host (EPERM: it does, as another user). @internal */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -311,6 +312,7 @@ function pidNamespaceOf(): string | null {
   }
 }
 
-function code(error: unknown): string | undefined {
+/** The `code` of a file system error (`ENOENT`, `EEXIST`…), if any. @internal */
+export function code(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }

@@ -87,7 +87,7 @@ export class TwurpleAuthProvider {
     const token = await this.#source.getTokenForUser(userId);
     requireScopes(userId, token.scopes, scopeSets);
     this.#remember(userId, token.accessToken);
-    return twurpleToken(token, userId);
+    return twurpleUserToken(token, userId);
   }
 
   /**
@@ -131,7 +131,7 @@ export class TwurpleAuthProvider {
       throw unknownUser(userId);
     }
     const token = await this.#source.refreshForUser(userId, this.#handedOut.get(userId));
-    return twurpleToken(token, userId);
+    return twurpleUserToken(token, userId);
   }
 
   /**
@@ -180,14 +180,7 @@ export class TwurpleAuthProvider {
           'createTwurpleAuthProvider(pool, { appSecret }).',
       );
     }
-    const token = await this.#appTokens.get(forceNew);
-    return {
-      accessToken: token.accessToken,
-      refreshToken: null,
-      scope: [...token.scopes],
-      expiresIn: token.expiresIn,
-      obtainmentTimestamp: token.obtainedAt,
-    };
+    return twurpleToken(await this.#appTokens.get(forceNew));
   }
 }
 
@@ -233,13 +226,17 @@ function requireScopes(
   }
 }
 
-function twurpleToken(token: SourceToken, userId: string): TwurpleAccessTokenWithUserId {
+/** A token as twurple holds it; twurple never sees a refresh token (refreshes go through the pool). */
+function twurpleToken(token: SourceToken): TwurpleAccessToken {
   return {
     accessToken: token.accessToken,
     refreshToken: null,
     scope: [...token.scopes],
     expiresIn: token.expiresIn,
     obtainmentTimestamp: token.obtainedAt,
-    userId,
   };
+}
+
+function twurpleUserToken(token: SourceToken, userId: string): TwurpleAccessTokenWithUserId {
+  return { ...twurpleToken(token), userId };
 }
