@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,26 @@ import { formatRemaining, qrCode } from '../src/cli/terminal.js';
 import { AccessToken, UserAuthenticator, validateToken } from '../src/index.js';
 import { DEMO_APP, DEMO_PUBLIC_APP, FAULT_BODIES, startFakeTwitch } from '../src/testing/index.js';
 import { useFakeTwitch } from './support/fake.js';
-import { authorize, fakeBrowser, freePort, loginSetup, visit } from './support/login.js';
+import { authorize, fakeBrowser, loginSetup, visit } from './support/login.js';
+
+/** A loopback port taken on 127.0.0.1 until `release()`, so no other server gets it meanwhile. */
+async function holdFreePort(): Promise<{ port: number; release: () => Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    port: address.port,
+    release: () =>
+      new Promise<void>((resolve) => {
+        if (server.listening)
+          server.close(() => {
+            resolve();
+          });
+        else resolve();
+      }),
+  };
+}
 
 const secret = DEMO_APP.clientSecret ?? '';
 // jsqr is CommonJS: its function is the default export under some loaders, module.exports under others.
@@ -671,7 +691,9 @@ describe('twitchapi-oauth fake-twitch and demo', () => {
   }
 
   it('registers more redirect URIs with --redirect-uri (repeatable), for a bot on another port', async () => {
-    const first = `http://localhost:${String(await freePort())}/callback`;
+    // The port stays held until the login binds it: other test files start servers meanwhile.
+    const held = await holdFreePort();
+    const first = `http://localhost:${String(held.port)}/callback`;
     const second = 'http://127.0.0.1:3000';
     const { description, stop } = await runFakeTwitch(['--redirect-uri', first, '--redirect-uri', second]);
     try {
@@ -690,9 +712,11 @@ describe('twitchapi-oauth fake-twitch and demo', () => {
         authBaseUrl: description.authBaseUrl,
       });
       const browser = fakeBrowser();
+      await held.release();
       const token = await auth.authenticate({ useBrowser: false, onAuthUrl: browser.open });
       expect(token.scopes).toEqual(['chat:read']);
     } finally {
+      await held.release();
       expect(await stop()).toBe(0);
     }
   });
