@@ -90,6 +90,9 @@ const SCENARIOS: { readonly name: string; readonly run: () => Promise<RunOutcome
     {
       name: `restart mid-refresh (${persistence})`,
       run: standalone('restart mid-refresh', persistence, async (context, redis) => {
+        // Without persistence Redis comes back empty: the lock is gone while the holder's request is
+        // in flight, the documented window (seen in 2 of 5 clean runs: one token spent twice).
+        if (persistence === 'none') context.expect('window');
         await holdNextRefresh(context, 600);
         await redis.stop();
         await redis.start();
