@@ -37,7 +37,7 @@ async function everyStep(store: RedisTokenStore, key: string): Promise<void> {
   expect((await store.writeIfNewer(key, written)).written).toBe(true);
   expect((await store.read(key))?.token.accessToken).toBe(written.token.accessToken);
   const lease = await store.lock(key);
-  expect(await lease.confirm(1)).toBe(true);
+  expect(await lease.confirm(1, 'test')).toBe(true);
   await lease.release();
   const keys: string[] = [];
   for await (const listed of store.keys()) keys.push(listed);

@@ -8,6 +8,7 @@ import {
   type FakeTwitch,
   type FakeTwitchOptions,
 } from '../src/testing/index.js';
+import { spendGraceMs } from '../src/lifecycle/token-timing.js';
 import { FaultyStoreView, Gate, SharedStore } from './support/faulty-store.js';
 
 // The refresh protocol between managers sharing a store ("processes"), with faults injected into a
@@ -55,6 +56,31 @@ function manager(token: UserToken | undefined, options: TokenManagerOptions, cre
 
 const settledAll = (): Promise<unknown> => Promise.all(managers.map((each) => each.settled()));
 
+/** How long a holder waits for another's confirmed refresh (the managers here: 10 s requests, no retry). */
+const GRACE_MS = spendGraceMs({ retry: { limit: 0 } });
+
+/**
+ * Moves the manual clock on in small steps, letting the work each step wakes (store reads, real
+ * HTTP) reach its next timer: a manager waiting for another holder's outcome polls the store.
+ */
+async function passTime(ms: number): Promise<void> {
+  for (let passed = 0; passed < ms; passed += 250) {
+    await clock.advance(Math.min(250, ms - passed));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** `work`, with the clock moving on until it settles (at most a minute of clock time). */
+async function withTimePassing<T>(work: Promise<T>): Promise<T> {
+  const progress = { settled: false };
+  work.then(
+    () => (progress.settled = true),
+    () => (progress.settled = true),
+  );
+  for (let passed = 0; !progress.settled && passed < 60_000; passed += 250) await passTime(250);
+  return work;
+}
+
 /** Refresh tokens sent to /token more than once (each repeat is a double spend). */
 function doubleSpends(): number {
   const seen = new Set<string>();
@@ -101,8 +127,12 @@ describe('a holder that stalled past its lease', () => {
     };
     const aRefresh = a.refresh(token.accessToken);
     await confirmed.opened;
-    const first = await b.refresh(token.accessToken);
-    const second = await b.refresh(first.accessToken);
+    // B finds generation 1 marked as being sent by A: it waits for A's outcome, then gives up on A.
+    const bFirst = b.refresh(token.accessToken);
+    await passTime(GRACE_MS - 500);
+    expect(fake.requestsTo('/token')).toHaveLength(0);
+    const first = await withTimePassing(bFirst);
+    const second = await b.refresh(first.accessToken); // its own mark: no wait
     stall.open();
     const aResult = await aRefresh;
     return { shared, a, b, onInvalid, aResult, second };
@@ -133,6 +163,92 @@ describe('a holder that stalled past its lease', () => {
   });
 });
 
+describe('a holder whose request reached Twitch before its lease lapsed (it stopped, or the store lost the lock)', () => {
+  /**
+   * A confirms generation 1 and sends its refresh token; its lease lapses right away, and A's write
+   * of the answer is held at `landed` (A was stopped after its request left). Then B refreshes.
+   */
+  async function answerNotStoredYet(options: { loseData?: boolean } = {}) {
+    const shared = new SharedStore();
+    const [viewA, viewB, viewC] = [
+      new FaultyStoreView(shared),
+      new FaultyStoreView(shared),
+      new FaultyStoreView(shared),
+    ];
+    const reports: string[] = [];
+    const token = loginToken(DEMO_PUBLIC_APP.clientId);
+    const a = manager(token, { store: viewA, onInvalid: () => reports.push('a') }, publicApp);
+    await a.flush();
+    const b = manager(undefined, { store: viewB, onInvalid: () => reports.push('b') }, publicApp);
+    const c = manager(undefined, { store: viewC, onInvalid: () => reports.push('c') }, publicApp);
+    await b.getAccessToken();
+    await c.getAccessToken();
+    const landed = new Gate();
+    viewA.holdWrites = landed;
+    viewA.afterConfirm = async (lease) => {
+      viewA.afterConfirm = undefined;
+      await lease.lapse();
+    };
+    const aRefresh = a.refresh(token.accessToken);
+    await vi.waitFor(() => {
+      expect(fake.requestsTo('/token')).toHaveLength(1); // Twitch rotated the token; A has the answer
+    });
+    // A Redis restart without persistence: the record and the lock are gone.
+    if (options.loseData === true) await shared.delete('default');
+    const bRefresh = b.refresh(token.accessToken);
+    return { shared, a, b, c, reports, landed, aRefresh, bRefresh };
+  }
+
+  it('the next holder waits for the answer to be stored and adopts it: nothing spent twice, no report', async () => {
+    const { shared, b, reports, landed, aRefresh, bRefresh } = await answerNotStoredYet();
+    await passTime(GRACE_MS / 2); // A is stopped for a while
+    expect(fake.requestsTo('/token')).toHaveLength(1);
+    landed.open();
+    const adopted = await withTimePassing(bRefresh);
+    expect(adopted.accessToken).toBe((await aRefresh).accessToken);
+    expect(b.generation).toBe(2);
+    expect(doubleSpends()).toBe(0);
+    expect(reports).toEqual([]);
+    expect(shared.writtenGenerations('default')).toEqual([1, 2]);
+    expect(await works(adopted.accessToken)).toBe(true);
+  });
+
+  it('a store that lost the record and the lock meanwhile is restored as "maybe being sent": the same outcome', async () => {
+    const { shared, reports, landed, aRefresh, bRefresh } = await answerNotStoredYet({ loseData: true });
+    await passTime(GRACE_MS / 2);
+    const restored = (await shared.read('default'))?.spend;
+    expect(restored?.state).toBe('sending');
+    expect(restored?.state === 'sending' ? restored.by : '').toMatch(/^restored:/);
+    expect(fake.requestsTo('/token')).toHaveLength(1);
+    landed.open();
+    const adopted = await withTimePassing(bRefresh);
+    expect(adopted.accessToken).toBe((await aRefresh).accessToken);
+    expect(doubleSpends()).toBe(0);
+    expect(reports).toEqual([]);
+    expect(shared.writtenGenerations('default')).toEqual([1, 1, 2]); // restored, then A's answer
+  });
+
+  it('stopped past the grace: one refusal, marked in the record, reported once per manager; the late answer revives all', async () => {
+    const { shared, a, b, c, reports, landed, aRefresh, bRefresh } = await answerNotStoredYet();
+    await expect(withTimePassing(bRefresh)).rejects.toThrow(/refused/);
+    expect(doubleSpends()).toBe(1); // B gave up on A after the grace and sent the token again
+    expect((await shared.read('default'))?.spend).toEqual({ state: 'refused' });
+    // C learns it from the record: no third request.
+    await expect(c.refresh()).rejects.toThrow(/another process/);
+    expect(fake.requestsTo('/token')).toHaveLength(2);
+    expect(reports.sort()).toEqual(['b', 'c']);
+    landed.open(); // A resumes: its answer is generation 2, over the refused generation 1
+    const live = await aRefresh;
+    expect(a.generation).toBe(2);
+    await clock.advance(60_000); // B and C re-read the store while lost
+    expect(await b.getAccessToken()).toBe(live.accessToken);
+    expect(await c.getAccessToken()).toBe(live.accessToken);
+    expect(reports.sort()).toEqual(['b', 'c']);
+    expect(shared.writtenGenerations('default')).toEqual([1, 2]);
+    expect(await works(live.accessToken)).toBe(true);
+  });
+});
+
 describe('a store that lost data', () => {
   async function withLostData() {
     const shared = new SharedStore();
@@ -151,7 +267,12 @@ describe('a store that lost data', () => {
 
   it('is restored by the manager holding the newer generation before it spends anything', async () => {
     const { shared, a, onInvalid, newest } = await withLostData();
-    const refreshed = await a.refresh(newest.accessToken);
+    const refreshing = a.refresh(newest.accessToken);
+    // Restored as "maybe being sent": the lock that said who sends it was lost with the data.
+    await passTime(GRACE_MS - 500);
+    expect((await shared.read('default'))?.spend?.state).toBe('sending');
+    expect(fake.requestsTo('/token')).toHaveLength(2); // the two refreshes before the loss
+    const refreshed = await withTimePassing(refreshing);
     expect(refreshed.accessToken).not.toBe(newest.accessToken);
     expect(a.generation).toBe(4);
     expect(shared.history.map((event) => `${event.kind} ${String(event.generation)}`)).toEqual([
@@ -212,7 +333,8 @@ describe('a manager holding an unsaved token while another refreshes', () => {
     const unsaved = await a.refresh(token.accessToken); // Twitch rotated it; the write failed
     expect(a.token?.accessToken).toBe(unsaved.accessToken);
     expect(viewA.failedWrites).toBe(1);
-    const bResult = await b.refresh(token.accessToken).catch((error: unknown) => error);
+    // B finds generation 1 marked as being sent by A, waits for A's outcome for the grace, then spends.
+    const bResult = await withTimePassing(b.refresh(token.accessToken).catch((error: unknown) => error));
     viewA.failWrites = false;
     return { shared, a, b, onInvalid, unsaved, bResult };
   }
@@ -228,10 +350,32 @@ describe('a manager holding an unsaved token while another refreshes', () => {
     expect(await works(a.token?.accessToken)).toBe(true);
   });
 
-  it('(public client) the other manager is refused, reports once, and is revived when the unsaved token lands', async () => {
+  it('(public client) when the unsaved token lands while the other waits, the other adopts it: nothing spent twice', async () => {
+    const shared = new SharedStore();
+    const [viewA, viewB] = [new FaultyStoreView(shared), new FaultyStoreView(shared)];
+    const onInvalid = vi.fn();
+    const token = loginToken(DEMO_PUBLIC_APP.clientId);
+    const a = manager(token, { store: viewA, onInvalid }, publicApp);
+    await a.flush();
+    const b = manager(undefined, { store: viewB, onInvalid }, publicApp);
+    await b.getAccessToken();
+    viewA.failWrites = true;
+    const unsaved = await a.refresh(token.accessToken);
+    const bRefresh = b.refresh(token.accessToken);
+    await passTime(GRACE_MS / 2);
+    viewA.failWrites = false;
+    await a.flush(); // A's retry lands while B waits
+    expect((await withTimePassing(bRefresh)).accessToken).toBe(unsaved.accessToken);
+    expect(doubleSpends()).toBe(0);
+    expect(fake.requestsTo('/token')).toHaveLength(1);
+    expect(onInvalid).not.toHaveBeenCalled();
+    expect(shared.writtenGenerations('default')).toEqual([1, 2]);
+  });
+
+  it('(public client) when it lands after the grace, the other manager is refused, reports once, and is revived', async () => {
     const { shared, a, b, onInvalid, unsaved } = await unsavedWhileOtherRefreshes(publicApp, DEMO_PUBLIC_APP.clientId);
-    // B spent the refresh token A had spent (the store never learned of A's): Twitch refused it, and
-    // the store held nothing newer, so B reported the login lost.
+    // B waited for A's outcome for the grace, then spent the refresh token A had spent (the store never
+    // learned of A's): Twitch refused it, and the store held nothing newer, so B reported the login lost.
     expect(doubleSpends()).toBe(1);
     expect(onInvalid.mock.calls).toEqual([['b']]);
     await a.flush(); // A's retry lands: generation 2
@@ -261,8 +405,10 @@ describe('a login that is really lost', () => {
     await settledAll(); // the first run of each: validation
     await clock.advance(LIFETIME_S * 1000, settledAll);
     expect(reports.sort()).toEqual(['a', 'b', 'c']);
-    // Each learned it by spending the stored refresh token once, refused, with nothing newer stored.
-    expect(fake.requestsTo('/token')).toHaveLength(3);
+    // The first to spend it was refused and marked the record refused; the others read that and
+    // reported the loss without sending the token again.
+    expect(fake.requestsTo('/token')).toHaveLength(1);
+    expect((await shared.read('default'))?.spend).toEqual({ state: 'refused' });
     expect(all.map((each) => each.running)).toEqual([false, false, false]);
 
     const relogin = loginToken();
@@ -272,11 +418,11 @@ describe('a login that is really lost', () => {
     expect(all.map((each) => each.running)).toEqual([true, true, true]);
     await clock.advance(10 * HOUR, settledAll);
     expect(reports.sort()).toEqual(['a', 'b', 'c']);
-    // The revoked refresh token was tried once per manager, never again; the new login lives on.
+    // The revoked refresh token was tried once in all, never again; the new login lives on.
     const revokedTries = fake
       .requestsTo('/token')
       .filter((request) => request.form['refresh_token'] === token.refreshToken);
-    expect(revokedTries).toHaveLength(3);
+    expect(revokedTries).toHaveLength(1);
     expect(await works(all[2]?.token?.accessToken)).toBe(true);
   });
 });

@@ -11,8 +11,15 @@ import type { TokenLease, TokenRecord, TokenStore } from '../store/token-store.j
 import { UserToken } from '../tokens/user-token.js';
 import type { Scheduler, ScheduledTask } from './scheduler.js';
 import { claimOf, dueAt, heldRecord, nextState, tokenInUse, type TokenEvent, type TokenState } from './token-engine.js';
-import { recordToWrite, sameToken, storedWins } from './token-record.js';
-import { failureWaitMs, rateLimitWaitMs, refreshDeadline, type TokenTiming } from './token-timing.js';
+import { recordToWrite, restoredRecord, sameToken, storedWins } from './token-record.js';
+import {
+  failureWaitMs,
+  rateLimitWaitMs,
+  refreshDeadline,
+  spendGraceMs,
+  SPEND_POLL_MS,
+  type TokenTiming,
+} from './token-timing.js';
 
 /** What a line reports; a `TokenManager` or `TokenPool` turns it into its callbacks. @internal */
 export interface LineEvents {
@@ -48,6 +55,11 @@ export interface LineSettings {
   readonly scheduler: Scheduler;
   /** Where the lines report. */
   readonly events: LineEvents;
+  /**
+   * Who this manager or pool is in the records' spend marks (random per instance): a mark of its
+   * own is no reason to wait, anyone else's is.
+   */
+  readonly spender: string;
 }
 
 type Operation = 'load' | 'save' | 'refresh';
@@ -58,16 +70,25 @@ const ignore = (): undefined => undefined;
  * Drives one key's {@link TokenState}: performs the store and Twitch calls each state asks for,
  * feeds what happened back as events, and runs the refresh protocol:
  *
- * lock → read → adopt a newer stored generation, or restore ours if the store lacks it →
- * `lease.confirm(generation)` right before spending → refresh at Twitch → `writeIfNewer(generation + 1)`
- * → release. A refused refresh token re-reads the store before anything is declared lost.
+ * lock → read → adopt a newer stored generation, or restore ours if the store lacks it → wait
+ * (bounded) while the record is marked as being sent by someone else → `lease.confirm(generation)`,
+ * which marks it as sent by us, right before spending → refresh at Twitch → `writeIfNewer(generation + 1)`
+ * → release. A refused refresh token re-reads the store before anything is declared lost, and
+ * marks the record refused, so that the other processes report the loss without sending it again.
+ *
+ * Why the wait: a lease can lapse while its holder's request is already at Twitch (the holder
+ * stopped, or a store restart lost the lock), and the next holder cannot tell from the lock alone.
+ * The record can: `sending` by another means "its outcome may still come", so the next holder
+ * reads the record again until the newer generation appears, for up to the request time limit
+ * plus a write (`spendGraceMs`), and only then spends the token itself. A record restored over a
+ * store that lost it is marked the same way, since its lock was lost with it.
  *
  * The window that remains: a process that stalls after `confirm` and before Twitch receives the
- * request (a multi-second event-loop stall, a SIGSTOP) can find its lease lapsed meanwhile, so a
- * second process may spend the same refresh token. The store's lock lifetime bounds it (a lease
- * that is renewed while its holder runs only lapses when the holder stops for longer than that),
- * and the generation check still keeps the store from rolling back: at worst one refresh is
- * refused, the loser re-reads and adopts the winner's token. @internal
+ * request, or whose request is at Twitch for longer than that grace (it was stopped), can see
+ * another process spend the same refresh token. At worst one refresh is refused; the refusing side
+ * re-reads the store, and a line that found nothing newer revives when the late writer stores its
+ * token (lost lines re-read every `lostRecheckMs`). The generation check still keeps the store from
+ * rolling back. @internal
  */
 export class TokenLine implements ScheduledTask {
   /** The store key. */
@@ -357,39 +378,31 @@ export class TokenLine implements ScheduledTask {
 
   /** The protocol, holding the lease. Resolves with the token in use afterwards. */
   async #refreshWith(lease: TokenLease, staleAccessToken: string): Promise<UserToken> {
-    const { store, clock, appId, appSecret, http } = this.#settings;
-    const stored = await store.read(this.key);
-    const held = heldRecord(this.#state);
-    const claim = claimOf(this.#state);
+    const { store, clock, appId, appSecret, http, spender } = this.#settings;
+    const graceEndsAt = clock.now() + spendGraceMs(http);
     let spend: TokenRecord;
-    if (held === undefined || (stored !== undefined && storedWins(stored, held, claim))) {
-      if (stored === undefined) throw this.#noToken();
-      this.#apply({ type: 'stored', record: stored }); // another process moved on: adopt its token
-      if (!this.#needsRefresh(stored.token, staleAccessToken)) return stored.token;
-      spend = stored;
-    } else if (claim !== undefined || stored === undefined || stored.generation < held.generation) {
-      // The store lacks what we hold (a given token, a failed write, a store that lost data): restore it
-      // first, so that the generation about to be spent is always the stored one.
-      const outcome = await store.writeIfNewer(this.key, recordToWrite(held, claim ?? 'refreshed', stored));
-      this.#apply({ type: 'stored', record: outcome.current });
-      if (claimOf(this.#state) !== undefined) {
-        throw new TokenStoreUnavailableError(`Another writer replaced the token under "${this.key}" meanwhile.`);
-      }
-      if (!this.#needsRefresh(outcome.current.token, staleAccessToken)) return outcome.current.token;
-      spend = outcome.current;
-    } else {
-      spend = held;
+    for (;;) {
+      const next = await this.#recordToSpend(staleAccessToken);
+      if (next instanceof UserToken) return next;
+      spend = next;
+      if (spend.spend?.state === 'refused') throw this.#refusedElsewhere();
+      // Another holder sent this refresh token (our lease may exist only because its lapsed), or the
+      // store lost its lock with the data: wait for its outcome rather than spend the token twice.
+      const sentByAnother = spend.spend?.state === 'sending' && spend.spend.by !== spender;
+      const now = clock.now();
+      if (!sentByAnother || now >= graceEndsAt) break;
+      await this.#sleep(Math.min(SPEND_POLL_MS, graceEndsAt - now));
     }
     // Loaded before the check, not after: on a cold first refresh, module loading between confirm
     // and the request would widen the window in which a lapsed lease lets another process spend.
     await prepareRefresh(http);
-    if (!(await lease.confirm(spend.generation))) return this.#notConfirmed(spend);
+    if (!(await lease.confirm(spend.generation, spender))) return this.#notConfirmed(spend);
     const requestedAt = clock.now(); // the lifetime counts on this line's clock, from the request
     let fresh: UserToken;
     try {
       fresh = await refreshAccessToken(spend.token.refreshToken, appId, appSecret, http);
     } catch (error) {
-      if (error instanceof InvalidRefreshTokenError) return this.#refused(spend, error);
+      if (error instanceof InvalidRefreshTokenError) return this.#refused(lease, spend, error);
       throw error;
     }
     const record = {
@@ -405,6 +418,38 @@ export class TokenLine implements ScheduledTask {
       this.#report(error);
     }
     return tokenInUse(this.#state) ?? record.token;
+  }
+
+  /**
+   * Under the lease: the stored record to spend, after adopting a newer stored generation or
+   * restoring ours over a store that lacks it; or the token to use when no refresh is needed any more.
+   */
+  async #recordToSpend(staleAccessToken: string): Promise<TokenRecord | UserToken> {
+    const { store, spender } = this.#settings;
+    const stored = await store.read(this.key);
+    const held = heldRecord(this.#state);
+    const claim = claimOf(this.#state);
+    if (held === undefined || (stored !== undefined && storedWins(stored, held, claim))) {
+      if (stored === undefined) throw this.#noToken();
+      this.#apply({ type: 'stored', record: stored }); // another process moved on: adopt its token
+      return this.#needsRefresh(stored.token, staleAccessToken) ? stored : stored.token;
+    }
+    // The same record (storedWins settled the rest): the stored copy, which carries the spend mark.
+    if (claim === undefined && stored !== undefined && stored.generation >= held.generation) return stored;
+    // The store lacks what we hold (a given token, a failed write, a store that lost data): restore it
+    // first, so that the generation about to be spent is always the stored one.
+    const record = claim === undefined ? restoredRecord(held, spender) : recordToWrite(held, claim, stored);
+    const outcome = await store.writeIfNewer(this.key, record);
+    this.#apply({ type: 'stored', record: outcome.current });
+    if (claimOf(this.#state) !== undefined) {
+      throw new TokenStoreUnavailableError(`Another writer replaced the token under "${this.key}" meanwhile.`);
+    }
+    return this.#needsRefresh(outcome.current.token, staleAccessToken) ? outcome.current : outcome.current.token;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    // Kept alive: a caller awaits this refresh, and the wait is bounded.
+    return new Promise((resolve) => this.#settings.clock.setTimer(resolve, ms, true));
   }
 
   #needsRefresh(token: UserToken, staleAccessToken: string): boolean {
@@ -427,16 +472,28 @@ export class TokenLine implements ScheduledTask {
     );
   }
 
-  /** Twitch refused the refresh token: lost only if the store holds nothing newer. */
-  async #refused(spent: TokenRecord, error: InvalidRefreshTokenError): Promise<UserToken> {
+  /**
+   * Twitch refused the refresh token: lost only if the store holds nothing newer; then the record
+   * says so, and the other processes report the loss without sending the token again.
+   */
+  async #refused(lease: TokenLease, spent: TokenRecord, error: InvalidRefreshTokenError): Promise<UserToken> {
     const latest = await this.#settings.store.read(this.key);
     if (latest !== undefined && storedWins(latest, spent)) {
       this.#apply({ type: 'stored', record: latest });
       return latest.token;
     }
+    await lease.markRefused(spent.generation).catch(ignore);
     throw new ReauthenticationRequiredError(
       'Twitch refused the refresh token (revoked, expired or already used), and the token store holds no newer one.',
       error,
+    );
+  }
+
+  /** The stored record says Twitch refused its refresh token, and nothing newer is stored. */
+  #refusedElsewhere(): ReauthenticationRequiredError {
+    return new ReauthenticationRequiredError(
+      'Twitch refused the refresh token (revoked, expired or already used) when another process sent it, and the ' +
+        'token store holds no newer one.',
     );
   }
 
@@ -483,7 +540,7 @@ export class TokenLine implements ScheduledTask {
       const stored = await this.#settings.store.read(this.key);
       if (stored !== undefined && storedWins(stored, held)) this.#apply({ type: 'stored', record: stored });
       else if (stored === undefined || stored.generation < held.generation) {
-        const outcome = await this.#settings.store.writeIfNewer(this.key, held);
+        const outcome = await this.#settings.store.writeIfNewer(this.key, restoredRecord(held, this.#settings.spender));
         this.#apply({ type: 'stored', record: outcome.current });
       }
     } catch (error) {

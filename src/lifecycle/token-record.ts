@@ -46,3 +46,13 @@ export function recordToWrite(held: TokenRecord, claim: Claim, stored: TokenReco
   if (claim === 'refreshed') return held;
   return { token: held.token, generation: (stored?.generation ?? 0) + 1 };
 }
+
+/**
+ * The record with which a writer restores a store that lost it (restarted empty, or from an older
+ * snapshot): marked as possibly being sent, since the lock that said who might be sending its
+ * refresh token was lost with it. Every holder, the restorer included, then waits for an
+ * outcome before spending it. @internal
+ */
+export function restoredRecord(held: TokenRecord, spender: string): TokenRecord {
+  return { token: held.token, generation: held.generation, spend: { state: 'sending', by: `restored:${spender}` } };
+}

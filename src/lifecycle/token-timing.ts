@@ -1,5 +1,6 @@
 import { TwitchRateLimitError } from '../errors/twitch-rate-limit-error.js';
 import { backoffDelayMs } from '../http/backoff.js';
+import type { HttpOptions } from '../http/options.js';
 import type { AccessToken } from '../tokens/access-token.js';
 
 /** When a key's work falls due: the options of a `TokenManager` or `TokenPool`, resolved. @internal */
@@ -64,3 +65,23 @@ export function rateLimitWaitMs(error: unknown): number | undefined {
   if (!(error instanceof TwitchRateLimitError)) return undefined;
   return Math.min(MAX_RATE_LIMIT_WAIT_MS, Math.max(MIN_RETRY_MS, error.retryAfterMs ?? FAILURE_BASE_DELAY_MS));
 }
+
+/** The request time limit assumed when a caller set none (`timeoutMs: 0`): the wait must end. */
+const UNLIMITED_REQUEST_ASSUMED_MS = 30_000;
+/** What a holder needs after Twitch's answer to store the new record. */
+const WRITE_ALLOWANCE_MS = 2000;
+
+/**
+ * How long a lock holder waits for the outcome of a refresh that another holder confirmed and
+ * has not stored yet (the record is marked `sending` by someone else) before it sends the refresh
+ * token itself: that holder's request time limit, plus the time to write its answer. A holder
+ * that is alive learns its outcome within that; one stopped for longer (or dead) is given up on,
+ * and a refused token is then found out and reported once. @internal
+ */
+export function spendGraceMs(http: HttpOptions): number {
+  const limit = http.timeoutMs ?? 10_000;
+  return (limit === 0 ? UNLIMITED_REQUEST_ASSUMED_MS : limit) + WRITE_ALLOWANCE_MS;
+}
+
+/** How often a holder waiting for another's outcome reads the record again. @internal */
+export const SPEND_POLL_MS = 250;

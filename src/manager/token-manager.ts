@@ -135,6 +135,7 @@ export class TokenManager {
         validateIntervalMs: this.#validateIntervalMs,
         scheduler: new Scheduler(this.#clock, MANAGER_CONCURRENCY),
         events,
+        spender: crypto.randomUUID(),
       },
       seed,
     );

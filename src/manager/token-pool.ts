@@ -125,6 +125,7 @@ export class TokenPool {
       validateIntervalMs: validateIntervalOf(options),
       scheduler: new Scheduler(clock, concurrency),
       events,
+      spender: crypto.randomUUID(),
     };
   }
 

@@ -1,4 +1,7 @@
-import type { TokenRecord, WriteOutcome } from '../store/token-store.js';
+import type { SpendMark, TokenRecord, WriteOutcome } from '../store/token-store.js';
+
+/** The mark of a record written back after a reconnect. */
+const RESTORED: SpendMark = { state: 'sending', by: 'restored:reconnect' };
 
 /**
  * Remembers, per key, the newest record this process has seen (read, written, or failed to write)
@@ -100,9 +103,19 @@ export class RecordKeeper {
     });
   }
 
-  /** After a reconnect: writes every newest record again (generation-checked), a few at a time. */
+  /**
+   * After a reconnect: writes every newest record again (generation-checked), a few at a time. A
+   * record the store had held is written back marked as possibly being sent (see `SpendMark`):
+   * if Redis lost it, it lost the lock too, and a holder whose request is still in flight may
+   * answer for it. A refreshed record whose write failed is written as it is: only this process
+   * has ever known its refresh token.
+   */
   async restoreAll(): Promise<void> {
-    const records = [...this.#newest.entries()];
+    const records = [...this.#newest.entries()].map(([key, record]): [string, TokenRecord] => {
+      const unsaved = this.#pending.get(key)?.record.generation === record.generation;
+      if (unsaved || record.spend?.state === 'refused') return [key, record];
+      return [key, { token: record.token, generation: record.generation, spend: RESTORED }];
+    });
     for (let index = 0; index < records.length && !this.#closed; index += 16) {
       await Promise.all(
         records.slice(index, index + 16).map(([key, record]) => this.#write(key, record).catch(() => undefined)),

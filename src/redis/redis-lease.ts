@@ -1,6 +1,6 @@
 import type { TokenLease } from '../store/token-store.js';
 import type { TokenKeyNames } from './key-names.js';
-import { CONFIRM, RELEASE, RENEW } from './scripts.js';
+import { CONFIRM, MARK_REFUSED, RELEASE, RENEW } from './scripts.js';
 
 /** What a lease needs of its store. @internal */
 export interface LeaseHost {
@@ -68,20 +68,20 @@ export class RedisLease implements TokenLease {
 
   /**
    * One script: the lock is still this lease's and the stored generation is `generation`; if so
-   * the lock is extended to a full `lockTtlMs`, which is the time the refresh request has to
-   * reach Twitch. A lost or released lease answers `false` without asking Redis.
+   * the record is marked as being sent by `spender`, and the lock is extended to a full
+   * `lockTtlMs`, which is the time the refresh request has to reach Twitch. A lost or released lease answers `false` without asking Redis.
    *
    * @throws TokenStoreUnavailableError or TokenStoreError when Redis cannot answer (the lease
    * then counts as lost).
    */
-  async confirm(generation: number | undefined): Promise<boolean> {
+  async confirm(generation: number | undefined, spender: string): Promise<boolean> {
     if (this.#state !== 'held') return false;
     let answer: unknown;
     try {
       answer = await this.#host.run(
         CONFIRM,
         [this.#names.lock, this.#names.record],
-        [this.#owner, generation === undefined ? '' : String(generation), String(this.#ttlMs)],
+        [this.#owner, generation === undefined ? '' : String(generation), String(this.#ttlMs), spender],
         `confirming the refresh lock ${this.#names.lock}`,
       );
     } catch (error) {
@@ -92,6 +92,11 @@ export class RedisLease implements TokenLease {
     // A number, or its string with ioredis's stringNumbers option.
     if (Number(answer) === 0) this.#lose();
     return Number(answer) === 1;
+  }
+
+  /** See {@link TokenLease.markRefused}: one script, whether or not the lock is still this lease's. */
+  async markRefused(generation: number): Promise<void> {
+    await this.#host.tryRun(MARK_REFUSED, [this.#names.record], [String(generation)]);
   }
 
   /**

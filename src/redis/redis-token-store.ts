@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { TokenStoreError } from '../errors/token-store-error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable-error.js';
-import type { LockOptions, TokenLease, TokenRecord, TokenStore, WriteOutcome } from '../store/token-store.js';
+import { checkSpendMark } from '../store/spend-mark.js';
+import type {
+  LockOptions,
+  SpendMark,
+  TokenLease,
+  TokenRecord,
+  TokenStore,
+  WriteOutcome,
+} from '../store/token-store.js';
 import { UserToken } from '../tokens/user-token.js';
 import { ClientWatch, type NotUsable, type RedisClient } from './client-watch.js';
 import { KeyNames, type TokenKeyNames } from './key-names.js';
@@ -98,11 +106,12 @@ export class RedisTokenStore implements TokenStore {
   /** The record stored under `key`, or `undefined` when there is none. */
   async read(key: string): Promise<TokenRecord | undefined> {
     const names = this.#names.of(key);
-    const [generation, value] = await this.#command({ what: `reading ${names.record}`, path: names.record }, () =>
-      this.#client.hmget(names.record, 'generation', 'value'),
+    const [generation, value, spend] = await this.#command(
+      { what: `reading ${names.record}`, path: names.record },
+      () => this.#client.hmget(names.record, 'generation', 'value', 'spend'),
     );
     if ((generation ?? null) === null && (value ?? null) === null) return undefined;
-    const record = this.#decodeRecord(names.record, generation ?? null, value ?? null);
+    const record = this.#decodeRecord(names.record, generation ?? null, value ?? null, spend ?? null);
     this.#keeper.seen(key, record);
     return record;
   }
@@ -148,11 +157,11 @@ export class RedisTokenStore implements TokenStore {
   async #writeRecord(
     names: TokenKeyNames,
     record: TokenRecord,
-    { token, generation }: { token: UserToken; generation: number },
+    { token, generation, spend }: { token: UserToken; generation: number; spend?: SpendMark },
   ): Promise<WriteOutcome & { readonly acknowledged: number }> {
     const value = this.#encode(names.record, token, generation);
     const replicas = this.#settings.replicas;
-    const args = [String(generation), value, replicas === undefined ? '0' : '1'];
+    const args = [String(generation), value, replicas === undefined ? '0' : '1', spendField(spend)];
     const context: CommandContext = {
       what: `writing ${names.record}`,
       path: names.record,
@@ -400,8 +409,8 @@ export class RedisTokenStore implements TokenStore {
       );
     }
     if (status === 1) return { written: true, current: record };
-    const [, generation, value] = answer as unknown[];
-    const current = this.#decodeRecord(recordName, toText(generation), toText(value));
+    const [, generation, value, spend] = answer as unknown[];
+    const current = this.#decodeRecord(recordName, toText(generation), toText(value), toText(spend));
     // The same record is already there: written before (say, by an attempt whose answer was lost).
     if (current.generation === record.generation && sameToken(current.token, record.token)) {
       return { written: true, current: record };
@@ -415,7 +424,12 @@ export class RedisTokenStore implements TokenStore {
     return key === undefined ? json : encrypt(json, key, contextOf(recordName, generation));
   }
 
-  #decodeRecord(recordName: string, generationText: string | null, value: string | null): TokenRecord {
+  #decodeRecord(
+    recordName: string,
+    generationText: string | null,
+    value: string | null,
+    spendText: string | null,
+  ): TokenRecord {
     const generation = generationText === null ? Number.NaN : Number(generationText);
     if (value === null || !/^\d+$/.test(generationText ?? '') || !Number.isSafeInteger(generation)) {
       throw corrupt(
@@ -424,7 +438,9 @@ export class RedisTokenStore implements TokenStore {
           'generation and a value). Delete the key (the user then logs in again), or give the store another keyPrefix.',
       );
     }
-    return { token: this.#decodeToken(recordName, value, generation), generation };
+    const token = this.#decodeToken(recordName, value, generation);
+    const spend = spendMarkOf(spendText);
+    return spend === undefined ? { token, generation } : { token, generation, spend };
   }
 
   #decodeToken(recordName: string, value: string, generation: number): UserToken {
@@ -473,6 +489,19 @@ function contextOf(recordName: string, generation: number): string {
   return `${recordName}#${String(generation)}`;
 }
 
+/** A record's `spend` field: `sending:<spender>`, `refused`, or none (`''`). */
+function spendField(spend: SpendMark | undefined): string {
+  if (spend === undefined) return '';
+  return spend.state === 'refused' ? 'refused' : `sending:${spend.by}`;
+}
+
+/** The mark of a `spend` field; one this version does not know counts as none. */
+function spendMarkOf(text: string | null): SpendMark | undefined {
+  if (text === 'refused') return { state: 'refused' };
+  if (text?.startsWith('sending:') === true) return { state: 'sending', by: text.slice('sending:'.length) };
+  return undefined;
+}
+
 function toText(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value.toString('utf8');
@@ -484,8 +513,8 @@ function sameToken(a: UserToken, b: UserToken): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function checkRecord(record: unknown): { token: UserToken; generation: number } {
-  const { token: given, generation } = (record as Partial<TokenRecord> | null | undefined) ?? {};
+function checkRecord(record: unknown): { token: UserToken; generation: number; spend?: SpendMark } {
+  const { token: given, generation, spend } = (record as Partial<TokenRecord> | null | undefined) ?? {};
   let token: UserToken;
   try {
     token = given instanceof UserToken ? given : UserToken.fromJSON(JSON.parse(JSON.stringify(given)));
@@ -495,5 +524,8 @@ function checkRecord(record: unknown): { token: UserToken; generation: number } 
   if (!Number.isSafeInteger(generation) || (generation ?? -1) < 0) {
     throw new TypeError(`A record's generation must be a whole number from 0; got ${String(generation)}.`);
   }
-  return { token, generation: generation ?? 0 };
+  const mark = checkSpendMark(spend);
+  return mark === undefined
+    ? { token, generation: generation ?? 0 }
+    : { token, generation: generation ?? 0, spend: mark };
 }

@@ -6,11 +6,12 @@
  * so a writer that stalled cannot roll a token back, and one holding a newer token than a store
  * that lost data restores it.
  *
- * KEYS[1] = the record (a hash: `generation`, `value`). ARGV[1] = the generation, ARGV[2] = the
- * value, ARGV[3] = `'1'` to write an equal generation's field again so that it is propagated (and
- * a following `WAIT` covers it; the write it repeats may never have reached a replica).
- * Returns `{1}` when written, `{0, generation, value}` when not (the stored record), `{-1}` when
- * the stored record is not one of this store's.
+ * KEYS[1] = the record (a hash: `generation`, `value`, and `spend` while its refresh token is
+ * being sent or was refused). ARGV[1] = the generation, ARGV[2] = the value, ARGV[3] = `'1'` to
+ * write an equal generation's field again so that it is propagated (and a following `WAIT` covers
+ * it; the write it repeats may never have reached a replica), ARGV[4] = the spend mark (`''` for
+ * none). Returns `{1}` when written, `{0, generation, value, spend}` when not (the stored record),
+ * `{-1}` when the stored record is not one of this store's.
  */
 export const WRITE_IF_NEWER = `
 local stored = redis.call('HMGET', KEYS[1], 'generation', 'value')
@@ -20,16 +21,19 @@ if stored[1] or stored[2] then
   local given = tonumber(ARGV[1])
   if current >= given then
     if current == given and ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'generation', stored[1]) end
-    return {0, stored[1], stored[2]}
+    return {0, stored[1], stored[2], redis.call('HGET', KEYS[1], 'spend')}
   end
 end
 redis.call('HSET', KEYS[1], 'generation', ARGV[1], 'value', ARGV[2])
+if ARGV[4] == '' then redis.call('HDEL', KEYS[1], 'spend') else redis.call('HSET', KEYS[1], 'spend', ARGV[4]) end
 return {1}`;
 
 /**
  * The check right before a refresh token is spent: this lease still holds the lock AND the stored
- * generation is the one about to be spent (ARGV[2], `''` for none stored). On success the lock is
- * extended to a full lifetime (ARGV[3] ms), so the request that follows has all of it.
+ * generation is the one about to be spent (ARGV[2], `''` for none stored). On success the record
+ * is marked as being sent by ARGV[4] (so that a holder whose lease exists only because this one
+ * lapsed waits for its outcome), and the lock is extended to a full lifetime (ARGV[3] ms), so the
+ * request that follows has all of it.
  *
  * KEYS[1] = the lock, KEYS[2] = the record; ARGV[1] = the lease's owner token.
  * Returns 1 (go), 0 (the lock is not this lease's any more), -1 (the stored generation differs).
@@ -42,8 +46,22 @@ if ARGV[2] == '' then
 elseif not stored or tonumber(stored) ~= tonumber(ARGV[2]) then
   return -1
 end
+if stored then redis.call('HSET', KEYS[2], 'spend', 'sending:' .. ARGV[4]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
+
+/**
+ * Marks the record's refresh token refused if its generation is still ARGV[1], whoever holds the
+ * lock: the other processes then report the lost login without sending it again.
+ * KEYS[1] = the record. Returns 1 when marked, 0 when the record moved on (or is gone).
+ */
+export const MARK_REFUSED = `
+local stored = redis.call('HGET', KEYS[1], 'generation')
+if stored and tonumber(stored) == tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'spend', 'refused')
+  return 1
+end
+return 0`;
 
 /** Extends the lock if this lease still owns it. KEYS[1] = the lock; ARGV[1] = owner, ARGV[2] = ms. */
 export const RENEW = `

@@ -2,6 +2,18 @@ import type { HeldLockFile } from './lock-file.js';
 import type { Unlock } from './keyed-mutex.js';
 import type { TokenLease } from './token-store.js';
 
+/** What a lease does to its key's record, each under the token file's lock. @internal */
+export interface LeaseRecordAccess {
+  /**
+   * Checks that `held` is still this lease's lease file and that the stored generation is
+   * `generation`, and marks the record; under the file's lock, so that no write and no breaking of
+   * the lease can fall between the checks and the mark.
+   */
+  confirm(held: HeldLockFile, generation: number | undefined, spender: string): Promise<boolean>;
+  /** Marks the record refused if its generation is `generation`. */
+  markRefused(generation: number): Promise<void>;
+}
+
 /**
  * A key's refresh lock in a {@link FileTokenStore}: this process's turn (an in-process mutex) and
  * the lease file that tells the other processes. @internal
@@ -9,26 +21,23 @@ import type { TokenLease } from './token-store.js';
 export class FileLease implements TokenLease {
   readonly #held: HeldLockFile;
   readonly #unlock: Unlock;
-  readonly #check: (held: HeldLockFile, generation: number | undefined) => Promise<boolean>;
+  readonly #record: LeaseRecordAccess;
   #released = false;
 
-  /**
-   * @param check - Confirms under the token file's lock, so that no write and no breaking of the
-   * lease can fall between the two checks.
-   */
-  constructor(
-    held: HeldLockFile,
-    unlock: Unlock,
-    check: (held: HeldLockFile, generation: number | undefined) => Promise<boolean>,
-  ) {
+  constructor(held: HeldLockFile, unlock: Unlock, record: LeaseRecordAccess) {
     this.#held = held;
     this.#unlock = unlock;
-    this.#check = check;
+    this.#record = record;
   }
 
   /** See {@link TokenLease.confirm}. @throws the store's errors when the file cannot be read or locked. */
-  async confirm(generation: number | undefined): Promise<boolean> {
-    return !this.#released && (await this.#check(this.#held, generation));
+  async confirm(generation: number | undefined, spender: string): Promise<boolean> {
+    return !this.#released && (await this.#record.confirm(this.#held, generation, spender));
+  }
+
+  /** See {@link TokenLease.markRefused}. */
+  async markRefused(generation: number): Promise<void> {
+    await this.#record.markRefused(generation).catch(() => undefined);
   }
 
   /** See {@link TokenLease.release}. */

@@ -6,6 +6,7 @@ import { checkDuration } from '../options/duration.js';
 import { UserToken } from '../tokens/user-token.js';
 import { FileLease } from './file-lease.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { checkSpendMark } from './spend-mark.js';
 import {
   acquireLockFile,
   breakLockFile,
@@ -18,7 +19,7 @@ import {
   type HeldLockFile,
 } from './lock-file.js';
 import type { TokenFileContent } from './token-file-format.js';
-import type { LockOptions, TokenLease, TokenRecord, TokenStore, WriteOutcome } from './token-store.js';
+import type { LockOptions, SpendMark, TokenLease, TokenRecord, TokenStore, WriteOutcome } from './token-store.js';
 
 /** Options of {@link FileTokenStore}; all have a default. */
 export interface FileTokenStoreOptions {
@@ -168,12 +169,13 @@ export class FileTokenStore implements TokenStore {
             }
           }),
       });
-      return new FileLease(held, unlock, (lease, generation) =>
-        this.#underFileLock(
-          async (canonicalPath) =>
-            (await lease.stillHeld()) && (await this.#load(canonicalPath)).records.get(key)?.generation === generation,
-        ),
-      );
+      return new FileLease(held, unlock, {
+        confirm: (lease, generation, spender) =>
+          this.#mark(key, generation, { state: 'sending', by: spender }, () => lease.stillHeld()),
+        markRefused: async (generation) => {
+          await this.#mark(key, generation, { state: 'refused' }, () => Promise.resolve(true));
+        },
+      });
     } catch (error) {
       unlock();
       throw error;
@@ -218,6 +220,28 @@ export class FileTokenStore implements TokenStore {
           `The token file ${this.path} could not be moved aside (${code(error) ?? String(error)}).`,
         );
       }
+    });
+  }
+
+  /**
+   * Under the file's lock: if `allowed()` and the stored generation of `key` is `generation`,
+   * marks the record (nothing is marked when nothing is stored) and resolves `true`.
+   */
+  #mark(
+    key: string,
+    generation: number | undefined,
+    spend: SpendMark,
+    allowed: () => Promise<boolean>,
+  ): Promise<boolean> {
+    return this.#underFileLock(async (canonical, held) => {
+      if (!(await allowed())) return false;
+      const file = await this.#load(canonical);
+      const stored = file.records.get(key);
+      if (stored?.generation !== generation) return false;
+      if (stored === undefined) return true;
+      const records = new Map(file.records).set(key, { ...stored, spend });
+      await this.#commit(canonical, held, file.text, { layout: file.layout, records, key });
+      return true;
     });
   }
 
@@ -452,6 +476,7 @@ function checkRecord(record: TokenRecord): void {
   if (!Number.isSafeInteger(record.generation) || record.generation < 0) {
     throw new TypeError(`A token's generation is a whole number from 0 up; got ${String(record.generation)}.`);
   }
+  checkSpendMark(record.spend);
 }
 
 async function readText(path: string): Promise<string | undefined> {

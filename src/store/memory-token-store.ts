@@ -1,4 +1,4 @@
-import type { LockOptions, TokenLease, TokenRecord, TokenStore, WriteOutcome } from './token-store.js';
+import type { LockOptions, SpendMark, TokenLease, TokenRecord, TokenStore, WriteOutcome } from './token-store.js';
 
 /** One key's refresh lock: who holds it, and who waits (in arrival order). */
 interface KeyLockState {
@@ -32,8 +32,7 @@ export class MemoryTokenStore implements TokenStore {
     if (current !== undefined && current.generation >= record.generation) {
       return Promise.resolve({ written: false, current });
     }
-    // A copy: the caller's object may be anything shaped like a record.
-    const stored: TokenRecord = Object.freeze({ token: record.token, generation: record.generation });
+    const stored = copyOf(record);
     this.#records.set(key, stored);
     return Promise.resolve({ written: true, current: stored });
   }
@@ -83,7 +82,19 @@ export class MemoryTokenStore implements TokenStore {
     state.holder = owner;
     const held = (): boolean => state.holder === owner && this.#locks.get(key) === state;
     return {
-      confirm: (generation) => Promise.resolve(held() && this.#records.get(key)?.generation === generation),
+      confirm: (generation, spender) => {
+        const stored = this.#records.get(key);
+        if (!held() || stored?.generation !== generation) return Promise.resolve(false);
+        if (stored !== undefined)
+          this.#records.set(key, copyOf({ ...stored, spend: { state: 'sending', by: spender } }));
+        return Promise.resolve(true);
+      },
+      markRefused: (generation) => {
+        const stored = this.#records.get(key);
+        if (stored?.generation === generation)
+          this.#records.set(key, copyOf({ ...stored, spend: { state: 'refused' } }));
+        return Promise.resolve();
+      },
       release: () => {
         if (held()) {
           const next = state.waiters.shift();
@@ -95,6 +106,14 @@ export class MemoryTokenStore implements TokenStore {
       },
     };
   }
+}
+
+/** A frozen copy: the caller's object may be anything shaped like a record, and may change later. */
+function copyOf(record: TokenRecord): TokenRecord {
+  const { token, generation, spend } = record;
+  if (spend === undefined) return Object.freeze({ token, generation });
+  const mark: SpendMark = spend.state === 'sending' ? { state: 'sending', by: spend.by } : { state: 'refused' };
+  return Object.freeze({ token, generation, spend: Object.freeze(mark) });
 }
 
 /** A promise rejected with the signal's reason, whatever it is (`AbortSignal.throwIfAborted` throws it). */

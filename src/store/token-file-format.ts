@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserToken } from '../tokens/user-token.js';
-import type { TokenRecord } from './token-store.js';
+import type { SpendMark, TokenRecord } from './token-store.js';
 
 /** Identifies a file written by this library, and the version of its layout. */
 export const TOKEN_FILE_FORMAT = 'twitchapi-oauth/tokens@1';
@@ -16,8 +16,22 @@ export const PYTHON_EXTRA_KEY = 'twitchapi-oauth';
  * that predates it ignores the field (zod drops unknown keys) and still reads the token, so going
  * back to an older version of the library does not throw the login away. Missing means `0`.
  */
+/**
+ * A record's {@link SpendMark}, added to layout 1 as `generation` was: an older reader drops it.
+ * A mark that does not parse is dropped too (the worst outcome is one refresh token spent twice,
+ * never a refusal to read the token).
+ */
+const spendMarkSchema = z
+  .discriminatedUnion('state', [
+    z.object({ state: z.literal('sending'), by: z.string().max(200) }),
+    z.object({ state: z.literal('refused') }),
+  ])
+  .optional()
+  .catch(undefined);
+
 const storedTokenSchema = z.object({
   generation: z.number().int().nonnegative().optional(),
+  spend: spendMarkSchema,
   accessToken: z.string().min(1),
   refreshToken: z.string().min(1),
   expiresIn: z.number().nonnegative(),
@@ -28,7 +42,7 @@ const storedTokenSchema = z.object({
 
 /**
  * The token file, as documented in the README:
- * `{ "format": "twitchapi-oauth/tokens@1", "tokens": { "<key>": { generation, accessToken, refreshToken, expiresIn, scopes, tokenType, obtainedAt } } }`.
+ * `{ "format": "twitchapi-oauth/tokens@1", "tokens": { "<key>": { generation, spend?, accessToken, refreshToken, expiresIn, scopes, tokenType, obtainedAt } } }`.
  */
 const tokenFileSchema = z.object({
   format: z.literal(TOKEN_FILE_FORMAT),
@@ -49,6 +63,7 @@ const pythonTokenFileSchema = z.object({
  */
 const pythonExtraSchema = z.object({
   generation: z.number().int().nonnegative(),
+  spend: spendMarkSchema,
   expiresIn: z.number().nonnegative(),
   scopes: z.array(z.string()),
   tokenType: z.string(),
@@ -79,8 +94,8 @@ export function readTokenFile(json: unknown): TokenFileReading {
   const parsed = tokenFileSchema.safeParse(json);
   if (parsed.success) {
     const records = new Map<string, TokenRecord>();
-    for (const [key, { generation, ...fields }] of Object.entries(parsed.data.tokens)) {
-      records.set(key, { token: new UserToken(fields), generation: generation ?? 0 });
+    for (const [key, { generation, spend, ...fields }] of Object.entries(parsed.data.tokens)) {
+      records.set(key, recordOf(new UserToken(fields), generation ?? 0, spend));
     }
     return { ok: true, layout: 'library', records };
   }
@@ -88,21 +103,32 @@ export function readTokenFile(json: unknown): TokenFileReading {
   if (python.success) {
     // Written by the Python program (or its extra fields damaged): generation 0, lifetime unknown.
     const extra = pythonExtraSchema.safeParse(python.data[PYTHON_EXTRA_KEY]);
-    const { generation, ...fields } = extra.success
+    const { generation, spend, ...fields } = extra.success
       ? extra.data
-      : { generation: 0, expiresIn: 0, scopes: [], tokenType: 'bearer', obtainedAt: 0 };
+      : { generation: 0, spend: undefined, expiresIn: 0, scopes: [], tokenType: 'bearer', obtainedAt: 0 };
     const token = new UserToken({ accessToken: python.data.token, refreshToken: python.data.refresh, ...fields });
-    return { ok: true, layout: 'python', records: new Map([[PYTHON_FILE_KEY, { token, generation }]]) };
+    return { ok: true, layout: 'python', records: new Map([[PYTHON_FILE_KEY, recordOf(token, generation, spend)]]) };
   }
   const [issue] = parsed.error.issues;
   const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
   return { ok: false, problem: `${issue?.message ?? 'not a token file'}${where}` };
 }
 
+function recordOf(token: UserToken, generation: number, spend: SpendMark | undefined): TokenRecord {
+  return spend === undefined ? { token, generation } : { token, generation, spend };
+}
+
+/** The fields a record adds to its token's: its generation, and its spend mark when it has one. */
+function lineageOf(record: TokenRecord): { generation: number; spend?: SpendMark } {
+  const { generation, spend } = record;
+  if (spend === undefined) return { generation };
+  return { generation, spend: spend.state === 'sending' ? { state: 'sending', by: spend.by } : { state: 'refused' } };
+}
+
 /** The file's JSON for the given records, in this library's layout. */
 export function writeTokenFile(records: ReadonlyMap<string, TokenRecord>): string {
   const tokens = Object.fromEntries(
-    [...records].map(([key, { token, generation }]) => [key, { generation, ...token.toJSON() }]),
+    [...records].map(([key, record]) => [key, { ...lineageOf(record), ...record.token.toJSON() }]),
   );
   return `${JSON.stringify({ format: TOKEN_FILE_FORMAT, tokens }, null, 2)}\n`;
 }
@@ -116,6 +142,6 @@ export function writePythonTokenFile(record: TokenRecord): string {
   return JSON.stringify({
     token: accessToken,
     refresh: refreshToken,
-    [PYTHON_EXTRA_KEY]: { generation: record.generation, ...fields },
+    [PYTHON_EXTRA_KEY]: { ...lineageOf(record), ...fields },
   });
 }

@@ -13,7 +13,26 @@ export interface TokenRecord {
    * written before generations existed (or by the Python original) has generation `0`.
    */
   readonly generation: number;
+  /**
+   * What the store knows of the spending of this record's refresh token; absent while nobody has
+   * confirmed spending it. Written by {@link TokenLease.confirm} and {@link TokenLease.markRefused},
+   * and by a writer restoring a record the store had lost; a newer record starts without one.
+   */
+  readonly spend?: SpendMark;
 }
+
+/**
+ * The state of a record's refresh token, kept in the record because no process's memory can be
+ * trusted with it: the process that sent the token may be stopped, or the store may have
+ * forgotten its lock.
+ * - `sending`: `by` confirmed that it sends the refresh token now, and has not stored the outcome
+ *   yet. Another holder waits a bounded grace (the time the request and its write can take) for
+ *   the newer record before it spends the token itself: its lease may only exist because `by`'s
+ *   lapsed (a holder stopped after its request left, a Redis restart that lost the lock).
+ * - `refused`: Twitch refused this record's refresh token. Nobody spends it again; the login is
+ *   lost until a newer record is written.
+ */
+export type SpendMark = { readonly state: 'sending'; readonly by: string } | { readonly state: 'refused' };
 
 /** What {@link TokenStore.writeIfNewer} did. */
 export interface WriteOutcome {
@@ -41,9 +60,16 @@ export interface TokenLease {
   /**
    * One atomic step right before a refresh token is sent: resolves `true` only if this lease is
    * still held and the stored generation is `generation` (the one about to be spent; `undefined`
-   * when nothing is stored). On `false` the caller must not spend, and adopts what the store holds.
+   * when nothing is stored), and then marks the stored record `{ state: 'sending', by: spender }`.
+   * On `false` the caller must not spend, and adopts what the store holds.
    */
-  confirm(generation: number | undefined): Promise<boolean>;
+  confirm(generation: number | undefined, spender: string): Promise<boolean>;
+  /**
+   * Marks the stored record `{ state: 'refused' }` if its generation is still `generation`, held
+   * or not (a refusal is a fact about the token, not about the lock): the other processes then
+   * report the lost login without spending the token again. Best effort: never rejects.
+   */
+  markRefused(generation: number): Promise<void>;
   /** Gives the lock up (if still held) and wakes the next waiter. Never rejects. */
   release(): Promise<void>;
 }
@@ -59,7 +85,10 @@ export interface TokenLease {
  *   generation (or nothing), so a writer that stalled can never roll a token back, and a writer
  *   holding a newer token than a store that lost data restores it;
  * - {@link lock} gives one holder per key the right to spend the refresh token, and
- *   {@link TokenLease.confirm} checks that right and the generation atomically just before spending.
+ *   {@link TokenLease.confirm} checks that right and the generation atomically just before spending;
+ * - the record says whether its refresh token is being sent or was refused ({@link SpendMark}), so
+ *   a holder whose lease exists only because another one lapsed does not spend a token already on
+ *   its way to Twitch, and a refused token is not sent again by every process.
  */
 export interface TokenStore {
   /** The record stored under `key`, or `undefined` when there is none. */
@@ -67,7 +96,8 @@ export interface TokenStore {
   /**
    * Stores `record` under `key` only if nothing is stored there or the stored generation is lower;
    * atomically, also against other processes for a shared store. Readers see the old record or
-   * the new one, never a mix or nothing.
+   * the new one, never a mix or nothing. The record's `spend` mark is stored with it (none when it
+   * has none).
    */
   writeIfNewer(key: string, record: TokenRecord): Promise<WriteOutcome>;
   /** Waits until this caller holds the key's refresh lock. */

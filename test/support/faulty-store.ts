@@ -114,11 +114,12 @@ export class FaultyStoreView implements TokenStore {
   async lock(key: string, options?: LockOptions): Promise<TokenLease> {
     const lease = new LapsableLease(await this.#shared.lock(key, options));
     return {
-      confirm: async (generation) => {
-        const confirmed = await lease.confirm(generation);
+      confirm: async (generation, spender) => {
+        const confirmed = await lease.confirm(generation, spender);
         if (confirmed && this.afterConfirm !== undefined) await this.afterConfirm(lease);
         return confirmed;
       },
+      markRefused: (generation) => lease.markRefused(generation),
       release: () => lease.release(),
     };
   }
@@ -147,8 +148,12 @@ export class LapsableLease implements TokenLease {
     await this.#inner.release();
   }
 
-  confirm(generation: number | undefined): Promise<boolean> {
-    return this.#lapsed ? Promise.resolve(false) : this.#inner.confirm(generation);
+  confirm(generation: number | undefined, spender: string): Promise<boolean> {
+    return this.#lapsed ? Promise.resolve(false) : this.#inner.confirm(generation, spender);
+  }
+
+  markRefused(generation: number): Promise<void> {
+    return this.#inner.markRefused(generation);
   }
 
   release(): Promise<void> {

@@ -161,10 +161,11 @@ export interface FaultContext {
   /**
    * Marks the run as one where something is expected to go: `'loss'`, the unavoidable loss (the
    * holder died after Twitch rotated the token, before anything was written): every manager
-   * declares re-authentication once, and one new token revives all; `'window'`, the window the
-   * lock cannot close (the holder stalled past the lock after its request reached Twitch): the
-   * refresh token is spent twice and the managers that spent it declare re-authentication until
-   * the holder comes back and stores the token it got.
+   * declares re-authentication once, and one new token revives all; `'window'`, the window that
+   * remains (the holder stopped after its request reached Twitch, for longer than the lock and the
+   * next holder's wait for its answer): the refresh token is spent twice, Twitch refuses the
+   * second, and the managers declare re-authentication until the holder comes back and stores the
+   * token it got.
    */
   expect(kind: 'loss' | 'window'): void;
 }

@@ -195,13 +195,13 @@ export function describeTokenStoreContract(
       it('confirm: true for the holder at the stored generation (undefined when nothing is stored), false otherwise', async () => {
         const store = await open();
         const lease = await store.lock('alpha');
-        expect(await lease.confirm(undefined)).toBe(true);
-        expect(await lease.confirm(0)).toBe(false);
+        expect(await lease.confirm(undefined, 'test')).toBe(true);
+        expect(await lease.confirm(0, 'test')).toBe(false);
         await store.writeIfNewer('alpha', contractRecord(1, 4));
-        expect(await lease.confirm(4)).toBe(true);
-        expect(await lease.confirm(3)).toBe(false);
-        expect(await lease.confirm(5)).toBe(false);
-        expect(await lease.confirm(undefined)).toBe(false);
+        expect(await lease.confirm(4, 'test')).toBe(true);
+        expect(await lease.confirm(3, 'test')).toBe(false);
+        expect(await lease.confirm(5, 'test')).toBe(false);
+        expect(await lease.confirm(undefined, 'test')).toBe(false);
         await lease.release();
       });
 
@@ -210,10 +210,10 @@ export function describeTokenStoreContract(
         await store.writeIfNewer('alpha', contractRecord(1, 1));
         const first = await store.lock('alpha');
         await first.release();
-        expect(await first.confirm(1)).toBe(false);
+        expect(await first.confirm(1, 'test')).toBe(false);
         const second = await (await peerOf(store)).lock('alpha');
-        expect(await first.confirm(1)).toBe(false);
-        expect(await second.confirm(1)).toBe(true);
+        expect(await first.confirm(1, 'test')).toBe(false);
+        expect(await second.confirm(1, 'test')).toBe(true);
         await second.release();
       });
 
@@ -226,7 +226,7 @@ export function describeTokenStoreContract(
         await expect(first.release()).resolves.toBeUndefined();
         const third = store.lock('alpha');
         expect(await stateOf(third)).toBe('pending'); // the second still holds it
-        expect(await second.confirm(undefined)).toBe(true);
+        expect(await second.confirm(undefined, 'test')).toBe(true);
         await second.release();
         await (await third).release();
       });
@@ -238,7 +238,7 @@ export function describeTokenStoreContract(
         expect(await stateOf(waiting)).toBe('pending');
         await first.release();
         const second = await waiting;
-        expect(await second.confirm(undefined)).toBe(true);
+        expect(await second.confirm(undefined, 'test')).toBe(true);
         await second.release();
       });
 
@@ -262,8 +262,80 @@ export function describeTokenStoreContract(
         await expect(abandoned).rejects.toBe(reason);
         await holder.release();
         const lease = await next;
-        expect(await lease.confirm(undefined)).toBe(true);
+        expect(await lease.confirm(undefined, 'test')).toBe(true);
         await lease.release();
+      });
+    });
+
+    describe('spend marks (what the record says of its refresh token)', () => {
+      it('confirm marks the stored record as being sent by the spender; another process reads the mark', async () => {
+        const store = await open();
+        await store.writeIfNewer('alpha', contractRecord(1, 3));
+        expect((await store.read('alpha'))?.spend).toBeUndefined();
+        const lease = await store.lock('alpha');
+        expect(await lease.confirm(3, 'spender-a')).toBe(true);
+        const seen = await (await peerOf(store)).read('alpha');
+        expectRecord(seen, 1, 3);
+        expect(seen?.spend).toEqual({ state: 'sending', by: 'spender-a' });
+        await lease.release();
+        expect((await store.read('alpha'))?.spend).toEqual({ state: 'sending', by: 'spender-a' }); // outlives the lock
+      });
+
+      it('a confirm that fails marks nothing', async () => {
+        const store = await open();
+        await store.writeIfNewer('alpha', contractRecord(1, 3));
+        const lease = await store.lock('alpha');
+        expect(await lease.confirm(2, 'spender-a')).toBe(false);
+        await lease.release();
+        expect(await lease.confirm(3, 'spender-a')).toBe(false); // released
+        expect((await store.read('alpha'))?.spend).toBeUndefined();
+      });
+
+      it('a newer record starts without a mark; a write that is refused leaves the mark as it is', async () => {
+        const store = await open();
+        await store.writeIfNewer('alpha', contractRecord(1, 3));
+        const lease = await store.lock('alpha');
+        expect(await lease.confirm(3, 'spender-a')).toBe(true);
+        const late = await (await peerOf(store)).writeIfNewer('alpha', contractRecord(9, 3));
+        expect(late.written).toBe(false);
+        expect(late.current.spend).toEqual({ state: 'sending', by: 'spender-a' });
+        const outcome = await store.writeIfNewer('alpha', contractRecord(2, 4));
+        expect(outcome.written).toBe(true);
+        const stored = await (await peerOf(store)).read('alpha');
+        expectRecord(stored, 2, 4);
+        expect(stored?.spend).toBeUndefined();
+        await lease.release();
+      });
+
+      it('writeIfNewer stores the mark a record carries (a restored record is marked as possibly being sent)', async () => {
+        const store = await open();
+        await store.writeIfNewer('alpha', { ...contractRecord(1, 5), spend: { state: 'sending', by: 'restored:x' } });
+        const stored = await (await peerOf(store)).read('alpha');
+        expectRecord(stored, 1, 5);
+        expect(stored?.spend).toEqual({ state: 'sending', by: 'restored:x' });
+        await store.writeIfNewer('beta', { ...contractRecord(2, 1), spend: { state: 'refused' } });
+        expect((await store.read('beta'))?.spend).toEqual({ state: 'refused' });
+      });
+
+      it('markRefused marks the record at that generation only, held or not, and never rejects', async () => {
+        const store = await open();
+        await store.writeIfNewer('alpha', contractRecord(1, 3));
+        const lease = await store.lock('alpha');
+        expect(await lease.confirm(3, 'spender-a')).toBe(true);
+        await lease.release();
+        await expect(lease.markRefused(2)).resolves.toBeUndefined(); // another generation: nothing
+        expect((await store.read('alpha'))?.spend).toEqual({ state: 'sending', by: 'spender-a' });
+        await lease.markRefused(3); // after release too: a refusal is a fact about the token
+        const refused = await (await peerOf(store)).read('alpha');
+        expectRecord(refused, 1, 3);
+        expect(refused?.spend).toEqual({ state: 'refused' });
+        // A new login (a newer generation) clears it.
+        await store.writeIfNewer('alpha', contractRecord(2, 4));
+        expect((await store.read('alpha'))?.spend).toBeUndefined();
+        const empty = await store.lock('gone');
+        await expect(empty.markRefused(1)).resolves.toBeUndefined(); // nothing stored: nothing to mark
+        expect(await store.read('gone')).toBeUndefined();
+        await empty.release();
       });
     });
 
@@ -277,9 +349,9 @@ export function describeTokenStoreContract(
           await lapse(store, 'alpha', stalled);
           const peer = await peerOf(store);
           const next = await peer.lock('alpha');
-          expect(await stalled.confirm(1)).toBe(false);
+          expect(await stalled.confirm(1, 'test')).toBe(false);
           await expect(stalled.release()).resolves.toBeUndefined();
-          expect(await next.confirm(1)).toBe(true);
+          expect(await next.confirm(1, 'test')).toBe(true);
           const third = peer.lock('alpha');
           expect(await stateOf(third)).toBe('pending');
           await next.release();
@@ -290,11 +362,11 @@ export function describeTokenStoreContract(
           const store = await open();
           await store.writeIfNewer('alpha', contractRecord(1, 1));
           const stalled = await store.lock('alpha');
-          expect(await stalled.confirm(1)).toBe(true);
+          expect(await stalled.confirm(1, 'test')).toBe(true);
           await lapse(store, 'alpha', stalled);
           const peer = await peerOf(store);
           const next = await peer.lock('alpha');
-          expect(await next.confirm(1)).toBe(true);
+          expect(await next.confirm(1, 'test')).toBe(true);
           expect((await peer.writeIfNewer('alpha', contractRecord(3, 2))).written).toBe(true);
           await next.release();
           const late = await store.writeIfNewer('alpha', contractRecord(2, 2));
