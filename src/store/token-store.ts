@@ -32,7 +32,17 @@ export interface TokenRecord {
  * - `refused`: Twitch refused this record's refresh token. Nobody spends it again; the login is
  *   lost until a newer record is written.
  */
-export type SpendMark = { readonly state: 'sending'; readonly by: string } | { readonly state: 'refused' };
+export type SpendMark =
+  | {
+      /** A holder confirmed that it sends the refresh token now. */
+      readonly state: 'sending';
+      /** Who: a manager's or pool's random id, or `restored:…` for a record written back after a data loss. */
+      readonly by: string;
+    }
+  | {
+      /** Twitch refused the refresh token. */
+      readonly state: 'refused';
+    };
 
 /** What {@link TokenStore.writeIfNewer} did. */
 export interface WriteOutcome {
