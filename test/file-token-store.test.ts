@@ -27,7 +27,7 @@ import {
 import { breakLockFile, inspectLockFile } from '../src/store/lock-file.js';
 import type { TokenRecord, TokenStore } from '../src/store/token-store.js';
 import { expectNoSecretsIn, rejectionOf } from './support/fake.js';
-import { describeTokenStoreContract } from './support/store-contract.js';
+import { describeTokenStoreContract, sendingMark } from './support/store-contract.js';
 
 const record = (generation: number, name = 'token'): TokenRecord => ({
   generation,
@@ -360,9 +360,9 @@ describe('FileTokenStore: several writers in one process', () => {
     const [first, second] = [new FileTokenStore(path), new FileTokenStore(path, { waitTimeoutMs: 50 })];
     await first.writeIfNewer('default', record(1));
     const lease = await first.lock('default');
-    expect(await lease.confirm(1, 'test')).toBe(true);
-    expect(await lease.confirm(0, 'test')).toBe(false);
-    expect(await lease.confirm(undefined, 'test')).toBe(false);
+    expect(await lease.confirm(1, sendingMark())).toBe(true);
+    expect(await lease.confirm(0, sendingMark())).toBe(false);
+    expect(await lease.confirm(undefined, sendingMark())).toBe(false);
     // Another caller in this process waits, for waitTimeoutMs at most: a transient error.
     const busy = await rejectionOf(second.lock('default'));
     expect(busy).toBeInstanceOf(TokenStoreUnavailableError);
@@ -370,18 +370,18 @@ describe('FileTokenStore: several writers in one process', () => {
     expect(String(busy)).toMatch(/refresh lock of "default" .* Try again later/);
     // Another key has its own lock.
     const other = await second.lock('other');
-    expect(await other.confirm(undefined, 'test')).toBe(true);
+    expect(await other.confirm(undefined, sendingMark())).toBe(true);
     await other.release();
     // A write by anyone moves the generation: the lease no longer confirms it.
     await second.writeIfNewer('default', record(2));
-    expect(await lease.confirm(1, 'test')).toBe(false);
-    expect(await lease.confirm(2, 'test')).toBe(true);
+    expect(await lease.confirm(1, sendingMark())).toBe(false);
+    expect(await lease.confirm(2, sendingMark())).toBe(true);
     const next = second.lock('default');
     await lease.release();
     await lease.release(); // twice: nothing happens
-    expect(await lease.confirm(2, 'test')).toBe(false);
+    expect(await lease.confirm(2, sendingMark())).toBe(false);
     const taken = await next;
-    expect(await taken.confirm(2, 'test')).toBe(true);
+    expect(await taken.confirm(2, sendingMark())).toBe(true);
     await taken.release();
     expect(readdirSync(folder)).toEqual(['tokens.json']);
   });
@@ -535,19 +535,19 @@ describe('FileTokenStore: several processes on one file', () => {
     const killed = await start('file-hold-lease.mjs', [path, 'default'], 'holding');
     await kill(killed);
     const lease = await store.lock('default');
-    expect(await lease.confirm(1, 'test')).toBe(true);
+    expect(await lease.confirm(1, sendingMark())).toBe(true);
     await lease.release();
     // Frozen (SIGSTOP): alive, but it no longer renews the lock.
     const frozen = await start('file-hold-lease.mjs', [path, 'default', '200'], 'holding');
     frozen.kill('SIGSTOP');
     const taken = await store.lock('default');
-    expect(await taken.confirm(1, 'test')).toBe(true);
+    expect(await taken.confirm(1, sendingMark())).toBe(true);
     // Resumed, the old holder's confirm fails: it must not spend the refresh token.
     frozen.kill('SIGCONT');
     frozen.stdin?.write('confirm 1\n');
     while (!frozen.output.some((line) => line.startsWith('confirm'))) await pause(5);
     expect(frozen.output).toContain('confirm false');
-    expect(await taken.confirm(1, 'test')).toBe(true);
+    expect(await taken.confirm(1, sendingMark())).toBe(true);
     await taken.release();
     await kill(frozen);
   });

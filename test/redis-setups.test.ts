@@ -18,6 +18,7 @@ import {
   type TestSentinelGroup,
 } from './support/redis.js';
 import { expectNoSecrets, recordAt, secretsOf } from './support/redis-tokens.js';
+import { sendingMark } from './support/store-contract.js';
 
 // The set-ups a user runs RedisTokenStore on, each a real server started here: Redis Cluster,
 // Sentinel with a replica, TLS, passwords and ACL users. Every failure of the set-up must be a
@@ -37,7 +38,7 @@ async function everyStep(store: RedisTokenStore, key: string): Promise<void> {
   expect((await store.writeIfNewer(key, written)).written).toBe(true);
   expect((await store.read(key))?.token.accessToken).toBe(written.token.accessToken);
   const lease = await store.lock(key);
-  expect(await lease.confirm(1, 'test')).toBe(true);
+  expect(await lease.confirm(1, sendingMark())).toBe(true);
   await lease.release();
   const keys: string[] = [];
   for await (const listed of store.keys()) keys.push(listed);

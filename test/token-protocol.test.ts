@@ -8,7 +8,7 @@ import {
   type FakeTwitch,
   type FakeTwitchOptions,
 } from '../src/testing/index.js';
-import { spendGraceMs } from '../src/lifecycle/token-timing.js';
+import { refreshCallLimitMs } from '../src/lifecycle/token-timing.js';
 import { FaultyStoreView, Gate, SharedStore } from './support/faulty-store.js';
 
 // The refresh protocol between managers sharing a store ("processes"), with faults injected into a
@@ -56,8 +56,8 @@ function manager(token: UserToken | undefined, options: TokenManagerOptions, cre
 
 const settledAll = (): Promise<unknown> => Promise.all(managers.map((each) => each.settled()));
 
-/** How long a holder waits for another's confirmed refresh (the managers here: 10 s requests, no retry). */
-const GRACE_MS = spendGraceMs({ retry: { limit: 0 } });
+/** How long a holder waits for another's confirmed refresh (the managers here: 10 s requests, no retry: 12 s). */
+const GRACE_MS = refreshCallLimitMs({ retry: { limit: 0 } });
 
 /**
  * Moves the manual clock on in small steps, letting the work each step wakes (store reads, real
@@ -246,6 +246,60 @@ describe('a holder whose request reached Twitch before its lease lapsed (it stop
     expect(reports.sort()).toEqual(['b', 'c']);
     expect(shared.writtenGenerations('default')).toEqual([1, 2]);
     expect(await works(live.accessToken)).toBe(true);
+  });
+});
+
+describe("how long a holder waits for another one's answer", () => {
+  it("as long as the SENDER's refresh call can take (its retries included), whatever its own options", async () => {
+    const shared = new SharedStore();
+    const [viewA, viewB] = [new FaultyStoreView(shared), new FaultyStoreView(shared)];
+    const token = loginToken(DEMO_PUBLIC_APP.clientId);
+    // A retries (3 attempts of 10 s, waits of up to 10 s: 52 s); B does not (12 s).
+    const retrying = { limit: 2, maxDelayMs: 10_000 };
+    const a = manager(token, { store: viewA, retry: retrying }, publicApp);
+    await a.flush();
+    const b = manager(undefined, { store: viewB }, publicApp);
+    await b.getAccessToken();
+    const stall = new Gate();
+    viewA.afterConfirm = async (lease) => {
+      viewA.afterConfirm = undefined;
+      await lease.lapse();
+      await stall.opened; // A is between attempts, or its request is on the way
+    };
+    const confirmedAt = clock.now();
+    const aRefresh = a.refresh(token.accessToken);
+    await vi.waitFor(async () => {
+      expect((await shared.read('default'))?.spend?.state).toBe('sending');
+    });
+    const mark = (await shared.read('default'))?.spend;
+    expect(mark?.state === 'sending' ? mark.until - confirmedAt : 0).toBe(refreshCallLimitMs({ retry: retrying }));
+    const bRefresh = b.refresh(token.accessToken);
+    await passTime(40_000); // far past B's own 12 s
+    expect(fake.requestsTo('/token')).toHaveLength(0);
+    stall.open();
+    const live = await aRefresh;
+    expect((await withTimePassing(bRefresh)).accessToken).toBe(live.accessToken);
+    expect(doubleSpends()).toBe(0);
+  });
+
+  it('not at all for a stale mark (a holder that died or failed long ago) nor for its own', async () => {
+    const shared = new SharedStore();
+    const token = loginToken(DEMO_PUBLIC_APP.clientId);
+    const stale = { state: 'sending', by: 'a-process-that-died', until: clock.now() - 1 } as const;
+    await shared.writeIfNewer('default', { token, generation: 1, spend: stale });
+    const b = manager(undefined, { store: shared }, publicApp);
+    const first = await b.refresh(token.accessToken); // no time passes: it would hang if it waited
+    expect(first.accessToken).not.toBe(token.accessToken);
+    expect((await shared.read('default'))?.spend).toBeUndefined(); // generation 2, no mark yet
+    // Its own mark (an attempt that failed after confirm) does not hold it back either.
+    fake.injectFault({ endpoint: '/token', status: 503, times: 1 });
+    await expect(b.refresh(first.accessToken)).rejects.toThrow();
+    const own = (await shared.read('default'))?.spend;
+    expect(own?.state).toBe('sending');
+    const second = await b.refresh(first.accessToken);
+    expect(second.accessToken).not.toBe(first.accessToken);
+    // The 503'd attempt and this one sent the same refresh token: a 503 is Twitch not rotating it.
+    expect(doubleSpends()).toBe(1);
   });
 });
 

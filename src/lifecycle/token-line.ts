@@ -7,7 +7,7 @@ import { prepareRefresh, refreshAccessToken } from '../helpers/refresh-access-to
 import { validateToken, type TokenValidation, type ValidTokenInfo } from '../helpers/validate-token.js';
 import type { HttpOptions } from '../http/options.js';
 import type { Clock } from '../manager/clock.js';
-import type { TokenLease, TokenRecord, TokenStore } from '../store/token-store.js';
+import type { SendingMark, TokenLease, TokenRecord, TokenStore } from '../store/token-store.js';
 import { UserToken } from '../tokens/user-token.js';
 import type { Scheduler, ScheduledTask } from './scheduler.js';
 import { claimOf, dueAt, heldRecord, nextState, tokenInUse, type TokenEvent, type TokenState } from './token-engine.js';
@@ -16,7 +16,8 @@ import {
   failureWaitMs,
   rateLimitWaitMs,
   refreshDeadline,
-  spendGraceMs,
+  MAX_SEND_WAIT_MS,
+  refreshCallLimitMs,
   SPEND_POLL_MS,
   type TokenTiming,
 } from './token-timing.js';
@@ -78,17 +79,19 @@ const ignore = (): undefined => undefined;
  *
  * Why the wait: a lease can lapse while its holder's request is already at Twitch (the holder
  * stopped, or a store restart lost the lock), and the next holder cannot tell from the lock alone.
- * The record can: `sending` by another means "its outcome may still come", so the next holder
- * reads the record again until the newer generation appears, for up to the request time limit
- * plus a write (`spendGraceMs`), and only then spends the token itself. A record restored over a
- * store that lost it is marked the same way, since its lock was lost with it.
+ * The record can: `sending` by another until `until` means "its answer may still come" (`until` is
+ * the sender's confirm time plus the longest its refresh call and write can take, see
+ * `refreshCallLimitMs`), so the next holder reads the record again until the newer generation
+ * appears or `until` passes, and only then spends the token itself. A record restored over a store
+ * that lost it is marked the same way, since its lock was lost with it. A stale mark (a holder that
+ * died, an attempt that failed) delays nobody.
  *
  * The window that remains: a process that stalls after `confirm` and before Twitch receives the
- * request, or whose request is at Twitch for longer than that grace (it was stopped), can see
- * another process spend the same refresh token. At worst one refresh is refused; the refusing side
- * re-reads the store, and a line that found nothing newer revives when the late writer stores its
- * token (lost lines re-read every `lostRecheckMs`). The generation check still keeps the store from
- * rolling back. @internal
+ * request for longer than its lock and its mark can see another process spend the same refresh
+ * token; Twitch refuses one, and the refused side re-reads the store (a line that found nothing
+ * newer revives when the late writer stores its token: lost lines re-read every `lostRecheckMs`).
+ * Marks compare times of different hosts: a skewed clock shortens or lengthens a wait (capped at
+ * `MAX_SEND_WAIT_MS`), never more. The generation check still keeps the store from rolling back. @internal
  */
 export class TokenLine implements ScheduledTask {
   /** The store key. */
@@ -379,24 +382,26 @@ export class TokenLine implements ScheduledTask {
   /** The protocol, holding the lease. Resolves with the token in use afterwards. */
   async #refreshWith(lease: TokenLease, staleAccessToken: string): Promise<UserToken> {
     const { store, clock, appId, appSecret, http, spender } = this.#settings;
-    const graceEndsAt = clock.now() + spendGraceMs(http);
+    const waitCap = clock.now() + MAX_SEND_WAIT_MS;
     let spend: TokenRecord;
     for (;;) {
       const next = await this.#recordToSpend(staleAccessToken);
       if (next instanceof UserToken) return next;
       spend = next;
-      if (spend.spend?.state === 'refused') throw this.#refusedElsewhere();
+      const mark = spend.spend;
+      if (mark?.state === 'refused') throw this.#refusedElsewhere();
       // Another holder sent this refresh token (our lease may exist only because its lapsed), or the
-      // store lost its lock with the data: wait for its outcome rather than spend the token twice.
-      const sentByAnother = spend.spend?.state === 'sending' && spend.spend.by !== spender;
+      // store lost its lock with the data: wait for its answer until it is due, rather than spend the
+      // token twice. Our own mark is an attempt that has ended.
+      const waitUntil = mark?.state === 'sending' && mark.by !== spender ? Math.min(mark.until, waitCap) : 0;
       const now = clock.now();
-      if (!sentByAnother || now >= graceEndsAt) break;
-      await this.#sleep(Math.min(SPEND_POLL_MS, graceEndsAt - now));
+      if (now >= waitUntil) break;
+      await this.#sleep(Math.min(SPEND_POLL_MS, waitUntil - now));
     }
     // Loaded before the check, not after: on a cold first refresh, module loading between confirm
     // and the request would widen the window in which a lapsed lease lets another process spend.
     await prepareRefresh(http);
-    if (!(await lease.confirm(spend.generation, spender))) return this.#notConfirmed(spend);
+    if (!(await lease.confirm(spend.generation, this.#sendingMark()))) return this.#notConfirmed(spend);
     const requestedAt = clock.now(); // the lifetime counts on this line's clock, from the request
     let fresh: UserToken;
     try {
@@ -438,13 +443,22 @@ export class TokenLine implements ScheduledTask {
     if (claim === undefined && stored !== undefined && stored.generation >= held.generation) return stored;
     // The store lacks what we hold (a given token, a failed write, a store that lost data): restore it
     // first, so that the generation about to be spent is always the stored one.
-    const record = claim === undefined ? restoredRecord(held, spender) : recordToWrite(held, claim, stored);
+    const record =
+      claim === undefined
+        ? restoredRecord(held, spender, this.#sendingMark().until)
+        : recordToWrite(held, claim, stored);
     const outcome = await store.writeIfNewer(this.key, record);
     this.#apply({ type: 'stored', record: outcome.current });
     if (claimOf(this.#state) !== undefined) {
       throw new TokenStoreUnavailableError(`Another writer replaced the token under "${this.key}" meanwhile.`);
     }
     return this.#needsRefresh(outcome.current.token, staleAccessToken) ? outcome.current : outcome.current.token;
+  }
+
+  /** This line's mark for a refresh it confirms now: its answer is stored by `until`, or never. */
+  #sendingMark(): SendingMark {
+    const { spender, clock, http } = this.#settings;
+    return { state: 'sending', by: spender, until: clock.now() + refreshCallLimitMs(http) };
   }
 
   #sleep(ms: number): Promise<void> {
@@ -540,7 +554,10 @@ export class TokenLine implements ScheduledTask {
       const stored = await this.#settings.store.read(this.key);
       if (stored !== undefined && storedWins(stored, held)) this.#apply({ type: 'stored', record: stored });
       else if (stored === undefined || stored.generation < held.generation) {
-        const outcome = await this.#settings.store.writeIfNewer(this.key, restoredRecord(held, this.#settings.spender));
+        const outcome = await this.#settings.store.writeIfNewer(
+          this.key,
+          restoredRecord(held, this.#settings.spender, this.#sendingMark().until),
+        );
         this.#apply({ type: 'stored', record: outcome.current });
       }
     } catch (error) {

@@ -51,8 +51,12 @@ export function recordToWrite(held: TokenRecord, claim: Claim, stored: TokenReco
  * The record with which a writer restores a store that lost it (restarted empty, or from an older
  * snapshot): marked as possibly being sent, since the lock that said who might be sending its
  * refresh token was lost with it. Every holder, the restorer included, then waits for an
- * outcome before spending it. @internal
+ * outcome until `until` (now plus the longest a refresh call can take) before spending it. @internal
  */
-export function restoredRecord(held: TokenRecord, spender: string): TokenRecord {
-  return { token: held.token, generation: held.generation, spend: { state: 'sending', by: `restored:${spender}` } };
+export function restoredRecord(held: TokenRecord, spender: string, until: number): TokenRecord {
+  return {
+    token: held.token,
+    generation: held.generation,
+    spend: { state: 'sending', by: `restored:${spender}`, until },
+  };
 }

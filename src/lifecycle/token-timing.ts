@@ -1,6 +1,7 @@
 import { TwitchRateLimitError } from '../errors/twitch-rate-limit-error.js';
 import { backoffDelayMs } from '../http/backoff.js';
 import type { HttpOptions } from '../http/options.js';
+import { resolveHttpSettings } from '../http/settings.js';
 import type { AccessToken } from '../tokens/access-token.js';
 
 /** When a key's work falls due: the options of a `TokenManager` or `TokenPool`, resolved. @internal */
@@ -66,22 +67,27 @@ export function rateLimitWaitMs(error: unknown): number | undefined {
   return Math.min(MAX_RATE_LIMIT_WAIT_MS, Math.max(MIN_RETRY_MS, error.retryAfterMs ?? FAILURE_BASE_DELAY_MS));
 }
 
-/** The request time limit assumed when a caller set none (`timeoutMs: 0`): the wait must end. */
-const UNLIMITED_REQUEST_ASSUMED_MS = 30_000;
-/** What a holder needs after Twitch's answer to store the new record. */
+/** What a holder needs after Twitch's final answer to store the new record. */
 const WRITE_ALLOWANCE_MS = 2000;
+/** The attempt time limit assumed for a caller that set none (`timeoutMs: 0`): a wait must end. */
+const UNLIMITED_ATTEMPT_ASSUMED_MS = 30_000;
+/**
+ * The longest a holder waits for another's answer, whatever its mark says: a mark from a host whose
+ * clock is far ahead must not stop refreshes for long.
+ */
+export const MAX_SEND_WAIT_MS = 120_000;
 
 /**
- * How long a lock holder waits for the outcome of a refresh that another holder confirmed and
- * has not stored yet (the record is marked `sending` by someone else) before it sends the refresh
- * token itself: that holder's request time limit, plus the time to write its answer. A holder
- * that is alive learns its outcome within that; one stopped for longer (or dead) is given up on,
- * and a refused token is then found out and reported once. @internal
+ * The longest a refresh call can take, every attempt and every wait between them included, plus
+ * the write of its answer: a holder that confirmed at `t` has stored its answer by `t` plus this,
+ * or never will (a stopped holder's time limit fires before it reads a late answer). With the
+ * defaults (3 attempts of 10 s, waits of up to 10 s): 52 s. @internal
  */
-export function spendGraceMs(http: HttpOptions): number {
-  const limit = http.timeoutMs ?? 10_000;
-  return (limit === 0 ? UNLIMITED_REQUEST_ASSUMED_MS : limit) + WRITE_ALLOWANCE_MS;
+export function refreshCallLimitMs(http: HttpOptions): number {
+  const settings = resolveHttpSettings(http);
+  const attemptMs = settings.timeoutMs === 0 ? UNLIMITED_ATTEMPT_ASSUMED_MS : settings.timeoutMs;
+  return (settings.retryLimit + 1) * attemptMs + settings.retryLimit * settings.maxDelayMs + WRITE_ALLOWANCE_MS;
 }
 
-/** How often a holder waiting for another's outcome reads the record again. @internal */
+/** How often a holder waiting for another's answer reads the record again. @internal */
 export const SPEND_POLL_MS = 250;

@@ -1,7 +1,12 @@
-import type { SpendMark, TokenRecord, WriteOutcome } from '../store/token-store.js';
+import { refreshCallLimitMs } from '../lifecycle/token-timing.js';
+import type { TokenRecord, WriteOutcome } from '../store/token-store.js';
 
-/** The mark of a record written back after a reconnect. */
-const RESTORED: SpendMark = { state: 'sending', by: 'restored:reconnect' };
+/**
+ * How long a record written back after a reconnect counts as possibly being sent: the longest a
+ * refresh call of a manager with the default HTTP options can take (the store does not know the
+ * managers' options). 52 s.
+ */
+const RESTORED_SENDING_MS = refreshCallLimitMs({});
 
 /**
  * Remembers, per key, the newest record this process has seen (read, written, or failed to write)
@@ -35,6 +40,12 @@ export class RecordKeeper {
   seen(key: string, record: TokenRecord): void {
     const known = this.#newest.get(key);
     if (known === undefined || record.generation >= known.generation) this.#newest.set(key, record);
+  }
+
+  /** The record at `generation` was marked refused (a restore must not make it spendable again). */
+  refused(key: string, generation: number): void {
+    const known = this.#newest.get(key);
+    if (known?.generation === generation) this.#newest.set(key, { ...known, spend: { state: 'refused' } });
   }
 
   /** A write's outcome: the store holds `outcome.current`, at least as new as what was written. */
@@ -111,10 +122,13 @@ export class RecordKeeper {
    * has ever known its refresh token.
    */
   async restoreAll(): Promise<void> {
+    const now = Date.now();
     const records = [...this.#newest.entries()].map(([key, record]): [string, TokenRecord] => {
       const unsaved = this.#pending.get(key)?.record.generation === record.generation;
-      if (unsaved || record.spend?.state === 'refused') return [key, record];
-      return [key, { token: record.token, generation: record.generation, spend: RESTORED }];
+      const { spend } = record;
+      if (unsaved || spend?.state === 'refused' || (spend !== undefined && spend.until > now)) return [key, record];
+      const restored = { state: 'sending', by: 'restored:reconnect', until: now + RESTORED_SENDING_MS } as const;
+      return [key, { token: record.token, generation: record.generation, spend: restored }];
     });
     for (let index = 0; index < records.length && !this.#closed; index += 16) {
       await Promise.all(

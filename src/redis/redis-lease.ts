@@ -1,4 +1,5 @@
-import type { TokenLease } from '../store/token-store.js';
+import { spendMarkText } from '../store/spend-mark.js';
+import type { SendingMark, TokenLease } from '../store/token-store.js';
 import type { TokenKeyNames } from './key-names.js';
 import { CONFIRM, MARK_REFUSED, RELEASE, RENEW } from './scripts.js';
 
@@ -14,6 +15,8 @@ export interface LeaseHost {
   whenStored(key: string, timeoutMs: number): Promise<void>;
   /** Whether a failed write of the key awaits its retry. */
   hasPendingWrite(key: string): boolean;
+  /** The key's record at `generation` was marked refused: a restore after a reconnect keeps it so. */
+  noteRefused(key: string, generation: number): void;
 }
 
 /**
@@ -68,20 +71,20 @@ export class RedisLease implements TokenLease {
 
   /**
    * One script: the lock is still this lease's and the stored generation is `generation`; if so
-   * the record is marked as being sent by `spender`, and the lock is extended to a full
+   * the record is marked with `mark`, and the lock is extended to a full
    * `lockTtlMs`, which is the time the refresh request has to reach Twitch. A lost or released lease answers `false` without asking Redis.
    *
    * @throws TokenStoreUnavailableError or TokenStoreError when Redis cannot answer (the lease
    * then counts as lost).
    */
-  async confirm(generation: number | undefined, spender: string): Promise<boolean> {
+  async confirm(generation: number | undefined, mark: SendingMark): Promise<boolean> {
     if (this.#state !== 'held') return false;
     let answer: unknown;
     try {
       answer = await this.#host.run(
         CONFIRM,
         [this.#names.lock, this.#names.record],
-        [this.#owner, generation === undefined ? '' : String(generation), String(this.#ttlMs), spender],
+        [this.#owner, generation === undefined ? '' : String(generation), String(this.#ttlMs), spendMarkText(mark)],
         `confirming the refresh lock ${this.#names.lock}`,
       );
     } catch (error) {
@@ -96,6 +99,7 @@ export class RedisLease implements TokenLease {
 
   /** See {@link TokenLease.markRefused}: one script, whether or not the lock is still this lease's. */
   async markRefused(generation: number): Promise<void> {
+    this.#host.noteRefused(this.#key, generation);
     await this.#host.tryRun(MARK_REFUSED, [this.#names.record], [String(generation)]);
   }
 

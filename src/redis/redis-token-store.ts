@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { TokenStoreError } from '../errors/token-store-error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable-error.js';
-import { checkSpendMark } from '../store/spend-mark.js';
+import { checkSpendMark, spendMarkOfText, spendMarkText } from '../store/spend-mark.js';
 import type {
   LockOptions,
   SpendMark,
@@ -93,6 +93,9 @@ export class RedisTokenStore implements TokenStore {
       run: (script, keys, args, what) =>
         this.#command({ what, path: keys[0] ?? '' }, () => this.#client.eval(script, keys.length, ...keys, ...args)),
       tryRun: (script, keys, args) => this.#tryScript(script, keys, args),
+      noteRefused: (key, generation) => {
+        this.#keeper.refused(key, generation);
+      },
       whenStored: (key, timeoutMs) => this.#keeper.whenStored(key, timeoutMs),
       hasPendingWrite: (key) => this.#keeper.hasPending(key),
     };
@@ -161,7 +164,7 @@ export class RedisTokenStore implements TokenStore {
   ): Promise<WriteOutcome & { readonly acknowledged: number }> {
     const value = this.#encode(names.record, token, generation);
     const replicas = this.#settings.replicas;
-    const args = [String(generation), value, replicas === undefined ? '0' : '1', spendField(spend)];
+    const args = [String(generation), value, replicas === undefined ? '0' : '1', spendMarkText(spend)];
     const context: CommandContext = {
       what: `writing ${names.record}`,
       path: names.record,
@@ -413,7 +416,7 @@ export class RedisTokenStore implements TokenStore {
     const current = this.#decodeRecord(recordName, toText(generation), toText(value), toText(spend));
     // The same record is already there: written before (say, by an attempt whose answer was lost).
     if (current.generation === record.generation && sameToken(current.token, record.token)) {
-      return { written: true, current: record };
+      return { written: true, current };
     }
     return { written: false, current };
   }
@@ -439,7 +442,7 @@ export class RedisTokenStore implements TokenStore {
       );
     }
     const token = this.#decodeToken(recordName, value, generation);
-    const spend = spendMarkOf(spendText);
+    const spend = spendMarkOfText(spendText);
     return spend === undefined ? { token, generation } : { token, generation, spend };
   }
 
@@ -487,19 +490,6 @@ function corrupt(path: string, message: string): TokenStoreError {
 /** The associated data of a record's ciphertext: the Redis key and the generation it was written with. */
 function contextOf(recordName: string, generation: number): string {
   return `${recordName}#${String(generation)}`;
-}
-
-/** A record's `spend` field: `sending:<spender>`, `refused`, or none (`''`). */
-function spendField(spend: SpendMark | undefined): string {
-  if (spend === undefined) return '';
-  return spend.state === 'refused' ? 'refused' : `sending:${spend.by}`;
-}
-
-/** The mark of a `spend` field; one this version does not know counts as none. */
-function spendMarkOf(text: string | null): SpendMark | undefined {
-  if (text === 'refused') return { state: 'refused' };
-  if (text?.startsWith('sending:') === true) return { state: 'sending', by: text.slice('sending:'.length) };
-  return undefined;
 }
 
 function toText(value: unknown): string | null {

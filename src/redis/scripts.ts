@@ -24,15 +24,15 @@ if stored[1] or stored[2] then
     return {0, stored[1], stored[2], redis.call('HGET', KEYS[1], 'spend')}
   end
 end
-redis.call('HSET', KEYS[1], 'generation', ARGV[1], 'value', ARGV[2])
-if ARGV[4] == '' then redis.call('HDEL', KEYS[1], 'spend') else redis.call('HSET', KEYS[1], 'spend', ARGV[4]) end
+-- One HSET, so the write is whole or nothing; an empty spend field means no mark.
+redis.call('HSET', KEYS[1], 'generation', ARGV[1], 'value', ARGV[2], 'spend', ARGV[4])
 return {1}`;
 
 /**
  * The check right before a refresh token is spent: this lease still holds the lock AND the stored
  * generation is the one about to be spent (ARGV[2], `''` for none stored). On success the record
- * is marked as being sent by ARGV[4] (so that a holder whose lease exists only because this one
- * lapsed waits for its outcome), and the lock is extended to a full lifetime (ARGV[3] ms), so the
+ * is marked with ARGV[4], `sending:<until>:<by>` (so that a holder whose lease exists only because
+ * this one lapsed waits for its outcome), and the lock is extended to a full lifetime (ARGV[3] ms), so the
  * request that follows has all of it.
  *
  * KEYS[1] = the lock, KEYS[2] = the record; ARGV[1] = the lease's owner token.
@@ -46,7 +46,7 @@ if ARGV[2] == '' then
 elseif not stored or tonumber(stored) ~= tonumber(ARGV[2]) then
   return -1
 end
-if stored then redis.call('HSET', KEYS[2], 'spend', 'sending:' .. ARGV[4]) end
+if stored then redis.call('HSET', KEYS[2], 'spend', ARGV[4]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 

@@ -1,6 +1,6 @@
 import type { HeldLockFile } from './lock-file.js';
 import type { Unlock } from './keyed-mutex.js';
-import type { TokenLease } from './token-store.js';
+import type { SendingMark, TokenLease } from './token-store.js';
 
 /** What a lease does to its key's record, each under the token file's lock. @internal */
 export interface LeaseRecordAccess {
@@ -9,7 +9,7 @@ export interface LeaseRecordAccess {
    * `generation`, and marks the record; under the file's lock, so that no write and no breaking of
    * the lease can fall between the checks and the mark.
    */
-  confirm(held: HeldLockFile, generation: number | undefined, spender: string): Promise<boolean>;
+  confirm(held: HeldLockFile, generation: number | undefined, mark: SendingMark): Promise<boolean>;
   /** Marks the record refused if its generation is `generation`. */
   markRefused(generation: number): Promise<void>;
 }
@@ -31,8 +31,8 @@ export class FileLease implements TokenLease {
   }
 
   /** See {@link TokenLease.confirm}. @throws the store's errors when the file cannot be read or locked. */
-  async confirm(generation: number | undefined, spender: string): Promise<boolean> {
-    return !this.#released && (await this.#record.confirm(this.#held, generation, spender));
+  async confirm(generation: number | undefined, mark: SendingMark): Promise<boolean> {
+    return !this.#released && (await this.#record.confirm(this.#held, generation, mark));
   }
 
   /** See {@link TokenLease.markRefused}. */

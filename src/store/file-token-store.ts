@@ -170,8 +170,7 @@ export class FileTokenStore implements TokenStore {
           }),
       });
       return new FileLease(held, unlock, {
-        confirm: (lease, generation, spender) =>
-          this.#mark(key, generation, { state: 'sending', by: spender }, () => lease.stillHeld()),
+        confirm: (lease, generation, mark) => this.#mark(key, generation, mark, () => lease.stillHeld()),
         markRefused: async (generation) => {
           await this.#mark(key, generation, { state: 'refused' }, () => Promise.resolve(true));
         },
@@ -239,7 +238,7 @@ export class FileTokenStore implements TokenStore {
       const stored = file.records.get(key);
       if (stored?.generation !== generation) return false;
       if (stored === undefined) return true;
-      const records = new Map(file.records).set(key, { ...stored, spend });
+      const records = new Map(file.records).set(key, { ...stored, spend: checkSpendMark(spend) ?? spend });
       await this.#commit(canonical, held, file.text, { layout: file.layout, records, key });
       return true;
     });

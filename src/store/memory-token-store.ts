@@ -1,4 +1,5 @@
-import type { LockOptions, SpendMark, TokenLease, TokenRecord, TokenStore, WriteOutcome } from './token-store.js';
+import { checkSpendMark } from './spend-mark.js';
+import type { LockOptions, TokenLease, TokenRecord, TokenStore, WriteOutcome } from './token-store.js';
 
 /** One key's refresh lock: who holds it, and who waits (in arrival order). */
 interface KeyLockState {
@@ -28,13 +29,18 @@ export class MemoryTokenStore implements TokenStore {
 
   /** See {@link TokenStore.writeIfNewer}. */
   writeIfNewer(key: string, record: TokenRecord): Promise<WriteOutcome> {
+    let copy: TokenRecord;
+    try {
+      copy = copyOf(record); // checked first: a bad record is refused whatever is stored
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const current = this.#records.get(key);
-    if (current !== undefined && current.generation >= record.generation) {
+    if (current !== undefined && current.generation >= copy.generation) {
       return Promise.resolve({ written: false, current });
     }
-    const stored = copyOf(record);
-    this.#records.set(key, stored);
-    return Promise.resolve({ written: true, current: stored });
+    this.#records.set(key, copy);
+    return Promise.resolve({ written: true, current: copy });
   }
 
   /** See {@link TokenStore.lock}. Waiters are served in arrival order. */
@@ -82,11 +88,10 @@ export class MemoryTokenStore implements TokenStore {
     state.holder = owner;
     const held = (): boolean => state.holder === owner && this.#locks.get(key) === state;
     return {
-      confirm: (generation, spender) => {
+      confirm: (generation, mark) => {
         const stored = this.#records.get(key);
         if (!held() || stored?.generation !== generation) return Promise.resolve(false);
-        if (stored !== undefined)
-          this.#records.set(key, copyOf({ ...stored, spend: { state: 'sending', by: spender } }));
+        if (stored !== undefined) this.#records.set(key, copyOf({ ...stored, spend: mark }));
         return Promise.resolve(true);
       },
       markRefused: (generation) => {
@@ -110,10 +115,10 @@ export class MemoryTokenStore implements TokenStore {
 
 /** A frozen copy: the caller's object may be anything shaped like a record, and may change later. */
 function copyOf(record: TokenRecord): TokenRecord {
-  const { token, generation, spend } = record;
+  const { token, generation } = record;
+  const spend = checkSpendMark(record.spend);
   if (spend === undefined) return Object.freeze({ token, generation });
-  const mark: SpendMark = spend.state === 'sending' ? { state: 'sending', by: spend.by } : { state: 'refused' };
-  return Object.freeze({ token, generation, spend: Object.freeze(mark) });
+  return Object.freeze({ token, generation, spend: Object.freeze(spend) });
 }
 
 /** A promise rejected with the signal's reason, whatever it is (`AbortSignal.throwIfAborted` throws it). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserToken } from '../tokens/user-token.js';
+import { checkSpendMark } from './spend-mark.js';
 import type { SpendMark, TokenRecord } from './token-store.js';
 
 /** Identifies a file written by this library, and the version of its layout. */
@@ -23,7 +24,7 @@ export const PYTHON_EXTRA_KEY = 'twitchapi-oauth';
  */
 const spendMarkSchema = z
   .discriminatedUnion('state', [
-    z.object({ state: z.literal('sending'), by: z.string().max(200) }),
+    z.object({ state: z.literal('sending'), by: z.string().max(200), until: z.number().int() }),
     z.object({ state: z.literal('refused') }),
   ])
   .optional()
@@ -120,9 +121,8 @@ function recordOf(token: UserToken, generation: number, spend: SpendMark | undef
 
 /** The fields a record adds to its token's: its generation, and its spend mark when it has one. */
 function lineageOf(record: TokenRecord): { generation: number; spend?: SpendMark } {
-  const { generation, spend } = record;
-  if (spend === undefined) return { generation };
-  return { generation, spend: spend.state === 'sending' ? { state: 'sending', by: spend.by } : { state: 'refused' } };
+  const spend = checkSpendMark(record.spend);
+  return spend === undefined ? { generation: record.generation } : { generation: record.generation, spend };
 }
 
 /** The file's JSON for the given records, in this library's layout. */

@@ -22,23 +22,32 @@ export interface TokenRecord {
 }
 
 /**
+ * A holder confirmed that it sends the record's refresh token now, and has not stored the outcome
+ * yet. Another holder waits until `until` for the newer record before it spends the token itself:
+ * its lease may only exist because `by`'s lapsed (a holder stopped after its request left, a Redis
+ * restart that lost the lock).
+ */
+export interface SendingMark {
+  /** Being sent. */
+  readonly state: 'sending';
+  /** Who: a manager's or pool's random id, or `restored:…` for a record written back after a data loss. */
+  readonly by: string;
+  /**
+   * When the sender's answer is stored or never will be, in epoch ms on the sender's clock: the
+   * confirm time plus the longest its refresh call (every attempt and wait between them) and the
+   * write of its answer can take. A mark past it is stale and delays nobody.
+   */
+  readonly until: number;
+}
+
+/**
  * The state of a record's refresh token, kept in the record because no process's memory can be
  * trusted with it: the process that sent the token may be stopped, or the store may have
- * forgotten its lock.
- * - `sending`: `by` confirmed that it sends the refresh token now, and has not stored the outcome
- *   yet. Another holder waits a bounded grace (the time the request and its write can take) for
- *   the newer record before it spends the token itself: its lease may only exist because `by`'s
- *   lapsed (a holder stopped after its request left, a Redis restart that lost the lock).
- * - `refused`: Twitch refused this record's refresh token. Nobody spends it again; the login is
- *   lost until a newer record is written.
+ * forgotten its lock. `sending`: see {@link SendingMark}. `refused`: Twitch refused this record's
+ * refresh token; nobody sends it again, and the login is lost until a newer record is written.
  */
 export type SpendMark =
-  | {
-      /** A holder confirmed that it sends the refresh token now. */
-      readonly state: 'sending';
-      /** Who: a manager's or pool's random id, or `restored:…` for a record written back after a data loss. */
-      readonly by: string;
-    }
+  | SendingMark
   | {
       /** Twitch refused the refresh token. */
       readonly state: 'refused';
@@ -70,10 +79,10 @@ export interface TokenLease {
   /**
    * One atomic step right before a refresh token is sent: resolves `true` only if this lease is
    * still held and the stored generation is `generation` (the one about to be spent; `undefined`
-   * when nothing is stored), and then marks the stored record `{ state: 'sending', by: spender }`.
-   * On `false` the caller must not spend, and adopts what the store holds.
+   * when nothing is stored), and then marks the stored record with `mark`. On `false` the caller
+   * must not spend, and adopts what the store holds.
    */
-  confirm(generation: number | undefined, spender: string): Promise<boolean>;
+  confirm(generation: number | undefined, mark: SendingMark): Promise<boolean>;
   /**
    * Marks the stored record `{ state: 'refused' }` if its generation is still `generation`, held
    * or not (a refusal is a fact about the token, not about the lock): the other processes then

@@ -1,5 +1,12 @@
 import { MemoryTokenStore, TokenStoreError } from '../../src/index.js';
-import type { LockOptions, TokenLease, TokenRecord, TokenStore, WriteOutcome } from '../../src/store/token-store.js';
+import type {
+  LockOptions,
+  SendingMark,
+  TokenLease,
+  TokenRecord,
+  TokenStore,
+  WriteOutcome,
+} from '../../src/store/token-store.js';
 
 /** Every record a {@link SharedStore} accepted, in order, and the data losses injected. */
 export interface StoreEvent {
@@ -114,8 +121,8 @@ export class FaultyStoreView implements TokenStore {
   async lock(key: string, options?: LockOptions): Promise<TokenLease> {
     const lease = new LapsableLease(await this.#shared.lock(key, options));
     return {
-      confirm: async (generation, spender) => {
-        const confirmed = await lease.confirm(generation, spender);
+      confirm: async (generation, mark) => {
+        const confirmed = await lease.confirm(generation, mark);
         if (confirmed && this.afterConfirm !== undefined) await this.afterConfirm(lease);
         return confirmed;
       },
@@ -148,8 +155,8 @@ export class LapsableLease implements TokenLease {
     await this.#inner.release();
   }
 
-  confirm(generation: number | undefined, spender: string): Promise<boolean> {
-    return this.#lapsed ? Promise.resolve(false) : this.#inner.confirm(generation, spender);
+  confirm(generation: number | undefined, mark: SendingMark): Promise<boolean> {
+    return this.#lapsed ? Promise.resolve(false) : this.#inner.confirm(generation, mark);
   }
 
   markRefused(generation: number): Promise<void> {

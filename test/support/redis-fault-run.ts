@@ -315,7 +315,9 @@ export async function runFault(options: RunOptions): Promise<RunOutcome> {
     await until(
       async () => (await generation()) >= afterFault + (options.refreshesAfter ?? 2),
       `${String(options.refreshesAfter ?? 2)} refreshes stored after the fault`,
-      30_000,
+      // A store that lost data is restored with records marked as possibly being sent, which hold
+      // the next refresh back for up to 52 s (the longest refresh call of a default manager).
+      90_000,
     );
     // A manager is dead when it does not serve a token within a few lost-rechecks and refreshes of
     // the end: lost managers re-read the store every lostRecheckMs, and a transient failure passes.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TokenLease, TokenRecord, TokenStore } from '../../src/store/token-store.js';
+import type { SendingMark, TokenLease, TokenRecord, TokenStore } from '../../src/store/token-store.js';
 import { UserToken } from '../../src/tokens/user-token.js';
 
 /** How {@link describeTokenStoreContract} runs against one implementation. */
@@ -17,6 +17,11 @@ export interface StoreContractOptions {
    * are registered only then (a memory store's locks cannot lapse).
    */
   readonly lapse?: (store: TokenStore, key: string, lease: TokenLease) => Promise<void>;
+}
+
+/** A `sending` mark by `by`, due a minute from now. */
+export function sendingMark(by = 'test'): SendingMark {
+  return { state: 'sending', by, until: Date.now() + 60_000 };
 }
 
 /** A distinct, valid user token per `n`. */
@@ -195,13 +200,13 @@ export function describeTokenStoreContract(
       it('confirm: true for the holder at the stored generation (undefined when nothing is stored), false otherwise', async () => {
         const store = await open();
         const lease = await store.lock('alpha');
-        expect(await lease.confirm(undefined, 'test')).toBe(true);
-        expect(await lease.confirm(0, 'test')).toBe(false);
+        expect(await lease.confirm(undefined, sendingMark())).toBe(true);
+        expect(await lease.confirm(0, sendingMark())).toBe(false);
         await store.writeIfNewer('alpha', contractRecord(1, 4));
-        expect(await lease.confirm(4, 'test')).toBe(true);
-        expect(await lease.confirm(3, 'test')).toBe(false);
-        expect(await lease.confirm(5, 'test')).toBe(false);
-        expect(await lease.confirm(undefined, 'test')).toBe(false);
+        expect(await lease.confirm(4, sendingMark())).toBe(true);
+        expect(await lease.confirm(3, sendingMark())).toBe(false);
+        expect(await lease.confirm(5, sendingMark())).toBe(false);
+        expect(await lease.confirm(undefined, sendingMark())).toBe(false);
         await lease.release();
       });
 
@@ -210,10 +215,10 @@ export function describeTokenStoreContract(
         await store.writeIfNewer('alpha', contractRecord(1, 1));
         const first = await store.lock('alpha');
         await first.release();
-        expect(await first.confirm(1, 'test')).toBe(false);
+        expect(await first.confirm(1, sendingMark())).toBe(false);
         const second = await (await peerOf(store)).lock('alpha');
-        expect(await first.confirm(1, 'test')).toBe(false);
-        expect(await second.confirm(1, 'test')).toBe(true);
+        expect(await first.confirm(1, sendingMark())).toBe(false);
+        expect(await second.confirm(1, sendingMark())).toBe(true);
         await second.release();
       });
 
@@ -226,7 +231,7 @@ export function describeTokenStoreContract(
         await expect(first.release()).resolves.toBeUndefined();
         const third = store.lock('alpha');
         expect(await stateOf(third)).toBe('pending'); // the second still holds it
-        expect(await second.confirm(undefined, 'test')).toBe(true);
+        expect(await second.confirm(undefined, sendingMark())).toBe(true);
         await second.release();
         await (await third).release();
       });
@@ -238,7 +243,7 @@ export function describeTokenStoreContract(
         expect(await stateOf(waiting)).toBe('pending');
         await first.release();
         const second = await waiting;
-        expect(await second.confirm(undefined, 'test')).toBe(true);
+        expect(await second.confirm(undefined, sendingMark())).toBe(true);
         await second.release();
       });
 
@@ -262,32 +267,34 @@ export function describeTokenStoreContract(
         await expect(abandoned).rejects.toBe(reason);
         await holder.release();
         const lease = await next;
-        expect(await lease.confirm(undefined, 'test')).toBe(true);
+        expect(await lease.confirm(undefined, sendingMark())).toBe(true);
         await lease.release();
       });
     });
 
     describe('spend marks (what the record says of its refresh token)', () => {
-      it('confirm marks the stored record as being sent by the spender; another process reads the mark', async () => {
+      const byA = sendingMark('spender-a');
+
+      it('confirm marks the stored record with the given mark; another process reads it', async () => {
         const store = await open();
         await store.writeIfNewer('alpha', contractRecord(1, 3));
         expect((await store.read('alpha'))?.spend).toBeUndefined();
         const lease = await store.lock('alpha');
-        expect(await lease.confirm(3, 'spender-a')).toBe(true);
+        expect(await lease.confirm(3, byA)).toBe(true);
         const seen = await (await peerOf(store)).read('alpha');
         expectRecord(seen, 1, 3);
-        expect(seen?.spend).toEqual({ state: 'sending', by: 'spender-a' });
+        expect(seen?.spend).toEqual(byA);
         await lease.release();
-        expect((await store.read('alpha'))?.spend).toEqual({ state: 'sending', by: 'spender-a' }); // outlives the lock
+        expect((await store.read('alpha'))?.spend).toEqual(byA); // outlives the lock
       });
 
       it('a confirm that fails marks nothing', async () => {
         const store = await open();
         await store.writeIfNewer('alpha', contractRecord(1, 3));
         const lease = await store.lock('alpha');
-        expect(await lease.confirm(2, 'spender-a')).toBe(false);
+        expect(await lease.confirm(2, byA)).toBe(false);
         await lease.release();
-        expect(await lease.confirm(3, 'spender-a')).toBe(false); // released
+        expect(await lease.confirm(3, byA)).toBe(false); // released
         expect((await store.read('alpha'))?.spend).toBeUndefined();
       });
 
@@ -295,10 +302,10 @@ export function describeTokenStoreContract(
         const store = await open();
         await store.writeIfNewer('alpha', contractRecord(1, 3));
         const lease = await store.lock('alpha');
-        expect(await lease.confirm(3, 'spender-a')).toBe(true);
+        expect(await lease.confirm(3, byA)).toBe(true);
         const late = await (await peerOf(store)).writeIfNewer('alpha', contractRecord(9, 3));
         expect(late.written).toBe(false);
-        expect(late.current.spend).toEqual({ state: 'sending', by: 'spender-a' });
+        expect(late.current.spend).toEqual(byA);
         const outcome = await store.writeIfNewer('alpha', contractRecord(2, 4));
         expect(outcome.written).toBe(true);
         const stored = await (await peerOf(store)).read('alpha');
@@ -309,22 +316,37 @@ export function describeTokenStoreContract(
 
       it('writeIfNewer stores the mark a record carries (a restored record is marked as possibly being sent)', async () => {
         const store = await open();
-        await store.writeIfNewer('alpha', { ...contractRecord(1, 5), spend: { state: 'sending', by: 'restored:x' } });
+        const restored = sendingMark('restored:x');
+        await store.writeIfNewer('alpha', { ...contractRecord(1, 5), spend: restored });
         const stored = await (await peerOf(store)).read('alpha');
         expectRecord(stored, 1, 5);
-        expect(stored?.spend).toEqual({ state: 'sending', by: 'restored:x' });
+        expect(stored?.spend).toEqual(restored);
         await store.writeIfNewer('beta', { ...contractRecord(2, 1), spend: { state: 'refused' } });
         expect((await store.read('beta'))?.spend).toEqual({ state: 'refused' });
+      });
+
+      it('writeIfNewer refuses a mark that is not one (TypeError), and stores nothing', async () => {
+        const store = await open();
+        const bad = [
+          { state: 'bogus' },
+          { state: 'sending', by: 'x' },
+          { state: 'sending', by: 'x'.repeat(201), until: 1 },
+        ];
+        for (const spend of bad) {
+          const record = { ...contractRecord(1, 1), spend } as unknown as TokenRecord;
+          await expect(store.writeIfNewer('alpha', record)).rejects.toBeInstanceOf(TypeError);
+        }
+        expect(await store.read('alpha')).toBeUndefined();
       });
 
       it('markRefused marks the record at that generation only, held or not, and never rejects', async () => {
         const store = await open();
         await store.writeIfNewer('alpha', contractRecord(1, 3));
         const lease = await store.lock('alpha');
-        expect(await lease.confirm(3, 'spender-a')).toBe(true);
+        expect(await lease.confirm(3, byA)).toBe(true);
         await lease.release();
         await expect(lease.markRefused(2)).resolves.toBeUndefined(); // another generation: nothing
-        expect((await store.read('alpha'))?.spend).toEqual({ state: 'sending', by: 'spender-a' });
+        expect((await store.read('alpha'))?.spend).toEqual(byA);
         await lease.markRefused(3); // after release too: a refusal is a fact about the token
         const refused = await (await peerOf(store)).read('alpha');
         expectRecord(refused, 1, 3);
@@ -349,9 +371,9 @@ export function describeTokenStoreContract(
           await lapse(store, 'alpha', stalled);
           const peer = await peerOf(store);
           const next = await peer.lock('alpha');
-          expect(await stalled.confirm(1, 'test')).toBe(false);
+          expect(await stalled.confirm(1, sendingMark())).toBe(false);
           await expect(stalled.release()).resolves.toBeUndefined();
-          expect(await next.confirm(1, 'test')).toBe(true);
+          expect(await next.confirm(1, sendingMark())).toBe(true);
           const third = peer.lock('alpha');
           expect(await stateOf(third)).toBe('pending');
           await next.release();
@@ -362,11 +384,11 @@ export function describeTokenStoreContract(
           const store = await open();
           await store.writeIfNewer('alpha', contractRecord(1, 1));
           const stalled = await store.lock('alpha');
-          expect(await stalled.confirm(1, 'test')).toBe(true);
+          expect(await stalled.confirm(1, sendingMark())).toBe(true);
           await lapse(store, 'alpha', stalled);
           const peer = await peerOf(store);
           const next = await peer.lock('alpha');
-          expect(await next.confirm(1, 'test')).toBe(true);
+          expect(await next.confirm(1, sendingMark())).toBe(true);
           expect((await peer.writeIfNewer('alpha', contractRecord(3, 2))).written).toBe(true);
           await next.release();
           const late = await store.writeIfNewer('alpha', contractRecord(2, 2));
