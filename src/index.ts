@@ -54,7 +54,15 @@ export {
   type AuthGenerator,
   type StorageHelperOptions,
 } from './manager/storage-helper.js';
-export type { LockOptions, SpendMark, TokenLease, TokenRecord, TokenStore, WriteOutcome } from './store/token-store.js';
+export type {
+  LockOptions,
+  SendingMark,
+  SpendMark,
+  TokenLease,
+  TokenRecord,
+  TokenStore,
+  WriteOutcome,
+} from './store/token-store.js';
 export { MemoryTokenStore } from './store/memory-token-store.js';
 export { FileTokenStore, type FileTokenStoreOptions } from './store/file-token-store.js';
 

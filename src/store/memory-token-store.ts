@@ -28,19 +28,13 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   /** See {@link TokenStore.writeIfNewer}. */
-  writeIfNewer(key: string, record: TokenRecord): Promise<WriteOutcome> {
-    let copy: TokenRecord;
-    try {
-      copy = copyOf(record); // checked first: a bad record is refused whatever is stored
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  async writeIfNewer(key: string, record: TokenRecord): Promise<WriteOutcome> {
+    await Promise.resolve(); // a bad record rejects, as a store's I/O would; it never throws synchronously
+    const copy = copyOf(record); // checked first: a bad record is refused whatever is stored
     const current = this.#records.get(key);
-    if (current !== undefined && current.generation >= copy.generation) {
-      return Promise.resolve({ written: false, current });
-    }
+    if (current !== undefined && current.generation >= copy.generation) return { written: false, current };
     this.#records.set(key, copy);
-    return Promise.resolve({ written: true, current: copy });
+    return { written: true, current: copy };
   }
 
   /** See {@link TokenStore.lock}. Waiters are served in arrival order. */
