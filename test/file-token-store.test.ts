@@ -275,6 +275,30 @@ describe("FileTokenStore: the Python original's user_token.json", () => {
     });
   });
 
+  it('keeps the spend mark under its extra key too, through confirm and markRefused, in the Python layout', async () => {
+    writeFileSync(path, JSON.stringify(python));
+    const store = new FileTokenStore(path);
+    await store.writeIfNewer('default', record(1));
+    const lease = await store.lock('default');
+    const mark = sendingMark('a-manager');
+    expect(await lease.confirm(1, mark)).toBe(true);
+    const sending = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(sending).sort()).toEqual(['refresh', 'token', 'twitchapi-oauth']); // still Python's layout
+    expect(sending['twitchapi-oauth']).toMatchObject({ generation: 1, spend: mark });
+    await lease.markRefused(1);
+    await lease.release();
+    expect((await new FileTokenStore(path).read('default'))?.spend).toEqual({ state: 'refused' });
+  });
+
+  it('reads a token whose spend mark is damaged (the mark is dropped, never the token)', async () => {
+    const damaged = { generation: 2, spend: { state: 'sending', by: 42 }, ...record(2).token.toJSON() };
+    writeFileSync(path, JSON.stringify({ format: 'twitchapi-oauth/tokens@1', tokens: { default: damaged } }));
+    const read = await new FileTokenStore(path).read('default');
+    expect(read?.generation).toBe(2);
+    expect(read?.token.toJSON()).toEqual(record(2).token.toJSON());
+    expect(read?.spend).toBeUndefined();
+  });
+
   it('reads damaged extra fields as a token the Python program wrote, not as a corrupt file', async () => {
     writeFileSync(path, JSON.stringify({ ...python, 'twitchapi-oauth': { generation: 'three' } }));
     expect(await new FileTokenStore(path).read('default')).toMatchObject({ generation: 0, token: { expiresIn: 0 } });
