@@ -859,8 +859,8 @@ function report(m) {
     `- The refreshing process's round trips per refresh (MONITOR): ` +
       `${listCounts(Object.fromEntries(soloLabels.map((label) => [label, soloBreakdown[label]?.mean ?? 0])))} = ` +
       `**${spanCell(soloRoundTrips)}**${soloSameEverywhere ? ' in every refresh' : ''}. ` +
-      `The scripts: the confirm (GET the lock, HGET the generation, PEXPIRE the lock), the write ` +
-      `(HMGET the record, HSET it if the generation is newer) and the release (GET the lock, DEL it, PUBLISH ` +
+      `The scripts: the confirm (GET the lock, HGET the generation, HSET the spend mark, PEXPIRE the lock), ` +
+      `the write (HMGET the record, HSET it with no mark if the generation is newer) and the release (GET the lock, DEL it, PUBLISH ` +
       `\`released\`).`,
     `- Slow refreshes (${num(median(m.slowWindows.map((w) => w.ms)), 1)} ms each, median): ` +
       `${listCounts(meanCounts(slowSent))} = ${spanCell(slowRoundTrips)} round trips, the renewals running ` +
