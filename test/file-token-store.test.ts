@@ -285,9 +285,9 @@ describe("FileTokenStore: the Python original's user_token.json", () => {
     const sending = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
     expect(Object.keys(sending).sort()).toEqual(['refresh', 'token', 'twitchapi-oauth']); // still Python's layout
     expect(sending['twitchapi-oauth']).toMatchObject({ generation: 1, spend: mark });
-    await lease.markRefused(1);
+    await lease.markRefused(1, 'test-app');
     await lease.release();
-    expect((await new FileTokenStore(path).read('default'))?.spend).toEqual({ state: 'refused' });
+    expect((await new FileTokenStore(path).read('default'))?.spend).toEqual({ state: 'refused', appId: 'test-app' });
   });
 
   it('reads a token whose spend mark is damaged (the mark is dropped, never the token)', async () => {

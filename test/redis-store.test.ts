@@ -556,14 +556,14 @@ suite('RedisTokenStore on a standalone redis-server', () => {
       await tokens.writeIfNewer(key, recordAt(5));
       const lease = await tokens.lock(key);
       expect(await lease.confirm(5, sendingMark())).toBe(true);
-      await lease.markRefused(5);
+      await lease.markRefused(5, 'test-app');
       await lease.release();
-      expect((await tokens.read(key))?.spend).toEqual({ state: 'refused' });
+      expect((await tokens.read(key))?.spend).toEqual({ state: 'refused', appId: 'test-app' });
       await server.stop();
       await server.start();
       const view = store({ redis: await server.admin() });
       expect(await generationOf(view, key, 5)).toBe(5);
-      expect((await view.read(key))?.spend).toEqual({ state: 'refused' });
+      expect((await view.read(key))?.spend).toEqual({ state: 'refused', appId: 'test-app' });
     });
   });
 

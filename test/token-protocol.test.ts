@@ -1,5 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TokenManager, UserToken, type AppCredentials, type TokenManagerOptions } from '../src/index.js';
+import {
+  ReauthenticationRequiredError,
+  TokenManager,
+  UserToken,
+  type AppCredentials,
+  type TokenLease,
+  type TokenManagerOptions,
+  type TokenRecord,
+  type TokenStore,
+} from '../src/index.js';
 import {
   DEMO_APP,
   DEMO_PUBLIC_APP,
@@ -232,7 +241,7 @@ describe('a holder whose request reached Twitch before its lease lapsed (it stop
     const { shared, a, b, c, reports, landed, aRefresh, bRefresh } = await answerNotStoredYet();
     await expect(withTimePassing(bRefresh)).rejects.toThrow(/refused/);
     expect(doubleSpends()).toBe(1); // B gave up on A after the grace and sent the token again
-    expect((await shared.read('default'))?.spend).toEqual({ state: 'refused' });
+    expect((await shared.read('default'))?.spend).toEqual({ state: 'refused', appId: DEMO_PUBLIC_APP.clientId });
     // C learns it from the record: no third request.
     await expect(c.refresh()).rejects.toThrow(/another process/);
     expect(fake.requestsTo('/token')).toHaveLength(2);
@@ -462,7 +471,7 @@ describe('a login that is really lost', () => {
     // The first to spend it was refused and marked the record refused; the others read that and
     // reported the loss without sending the token again.
     expect(fake.requestsTo('/token')).toHaveLength(1);
-    expect((await shared.read('default'))?.spend).toEqual({ state: 'refused' });
+    expect((await shared.read('default'))?.spend).toEqual({ state: 'refused', appId: DEMO_APP.clientId });
     expect(all.map((each) => each.running)).toEqual([false, false, false]);
 
     const relogin = loginToken();
@@ -478,6 +487,75 @@ describe('a login that is really lost', () => {
       .filter((request) => request.form['refresh_token'] === token.refreshToken);
     expect(revokedTries).toHaveLength(1);
     expect(await works(all[2]?.token?.accessToken)).toBe(true);
+  });
+});
+
+describe('a custom store that predates spend marks', () => {
+  /** A store that hands out marks without a deadline and leases without markRefused (older code). */
+  function olderStore(shared: SharedStore): TokenStore {
+    return {
+      read: async (key) => {
+        const record = await shared.read(key);
+        if (record?.spend?.state !== 'sending') return record;
+        return { ...record, spend: { state: 'sending', by: record.spend.by } } as unknown as TokenRecord;
+      },
+      writeIfNewer: (key, record) => shared.writeIfNewer(key, record),
+      lock: async (key, options) => {
+        const lease = await shared.lock(key, options);
+        return {
+          confirm: (generation, mark) => lease.confirm(generation, mark),
+          release: () => lease.release(),
+        } as TokenLease;
+      },
+      keys: () => shared.keys(),
+      delete: (key) => shared.delete(key),
+    };
+  }
+
+  it('a mark without a deadline is due at once: no wait, no spin', async () => {
+    const shared = new SharedStore();
+    const token = loginToken(DEMO_PUBLIC_APP.clientId);
+    await shared.writeIfNewer('default', {
+      token,
+      generation: 1,
+      spend: { state: 'sending', by: 'someone-else', until: clock.now() + HOUR },
+    });
+    const reads = vi.spyOn(shared, 'read');
+    const b = manager(undefined, { store: olderStore(shared) }, publicApp);
+    const refreshed = await b.refresh(token.accessToken); // no time passes: it would hang if it waited
+    expect(refreshed.accessToken).not.toBe(token.accessToken);
+    expect(reads.mock.calls.length).toBeLessThan(5);
+  });
+
+  it('a lease without markRefused: the lost login is still reported', async () => {
+    const shared = new SharedStore();
+    const token = loginToken(DEMO_PUBLIC_APP.clientId);
+    fake.identity.revokeRefreshToken(token.refreshToken);
+    const onInvalid = vi.fn();
+    const b = manager(token, { store: olderStore(shared), onInvalid }, publicApp);
+    await b.flush();
+    await expect(b.refresh(token.accessToken)).rejects.toBeInstanceOf(ReauthenticationRequiredError);
+    expect(onInvalid).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('a process started with the wrong app id', () => {
+  it('is refused and marks the token refused for its app only: the rightly configured ones still refresh', async () => {
+    const shared = new SharedStore();
+    const token = loginToken(DEMO_APP.clientId);
+    const right = manager(token, { store: shared }, app);
+    await right.flush();
+    const wrongReports = vi.fn();
+    const wrong = manager(undefined, { store: shared, onInvalid: wrongReports }, publicApp);
+    await wrong.getAccessToken();
+    // Twitch refuses a refresh token sent with another app's client id as "Invalid refresh token".
+    await expect(wrong.refresh(token.accessToken)).rejects.toThrow(/refused/);
+    expect(wrongReports).toHaveBeenCalledTimes(1);
+    expect((await shared.read('default'))?.spend).toEqual({ state: 'refused', appId: DEMO_PUBLIC_APP.clientId });
+    const refreshed = await right.refresh(token.accessToken);
+    expect(refreshed.accessToken).not.toBe(token.accessToken);
+    expect(right.generation).toBe(2);
+    expect(await works(refreshed.accessToken)).toBe(true);
   });
 });
 

@@ -83,8 +83,9 @@ const ignore = (): undefined => undefined;
  * the sender's confirm time plus the longest its refresh call and write can take, see
  * `refreshCallLimitMs`), so the next holder reads the record again until the newer generation
  * appears or `until` passes, and only then spends the token itself. A record restored over a store
- * that lost it is marked the same way, since its lock was lost with it. A stale mark (a holder that
- * died, an attempt that failed) delays nobody.
+ * that lost it is marked the same way, since its lock was lost with it. A mark past its deadline (a
+ * holder that died or failed a while ago) delays nobody; a recent failed attempt's mark delays the
+ * others until its deadline, since the store cannot tell a failed attempt from one in flight.
  *
  * The window that remains: a process that stalls after `confirm` and before Twitch receives the
  * request for longer than its lock and its mark can see another process spend the same refresh
@@ -389,14 +390,18 @@ export class TokenLine implements ScheduledTask {
       if (next instanceof UserToken) return next;
       spend = next;
       const mark = spend.spend;
-      if (mark?.state === 'refused') throw this.#refusedElsewhere();
+      if (mark?.state === 'refused' && (mark.appId === undefined || mark.appId === appId)) {
+        throw this.#refusedElsewhere();
+      }
       // Another holder sent this refresh token (our lease may exist only because its lapsed), or the
       // store lost its lock with the data: wait for its answer until it is due, rather than spend the
       // token twice. Our own mark is an attempt that has ended.
-      const waitUntil = mark?.state === 'sending' && mark.by !== spender ? Math.min(mark.until, waitCap) : 0;
+      // A deadline that is not a whole number (a custom store's garbage) counts as due.
+      const due = mark?.state === 'sending' && mark.by !== spender && Number.isSafeInteger(mark.until);
+      const waitUntil = due ? Math.min(mark.until, waitCap) : 0;
       const now = clock.now();
       if (now >= waitUntil) break;
-      await this.#sleep(Math.min(SPEND_POLL_MS, waitUntil - now));
+      await this.#sleep(Math.max(1, Math.min(SPEND_POLL_MS, waitUntil - now)));
     }
     // Loaded before the check, not after: on a cold first refresh, module loading between confirm
     // and the request would widen the window in which a lapsed lease lets another process spend.
@@ -496,7 +501,10 @@ export class TokenLine implements ScheduledTask {
       this.#apply({ type: 'stored', record: latest });
       return latest.token;
     }
-    await lease.markRefused(spent.generation).catch(ignore);
+    // Best effort, also for a custom store written before markRefused existed.
+    await Promise.resolve()
+      .then(() => lease.markRefused(spent.generation, this.#settings.appId))
+      .catch(ignore);
     throw new ReauthenticationRequiredError(
       'Twitch refused the refresh token (revoked, expired or already used), and the token store holds no newer one.',
       error,

@@ -1,5 +1,5 @@
 import { refreshCallLimitMs } from '../lifecycle/token-timing.js';
-import type { TokenRecord, WriteOutcome } from '../store/token-store.js';
+import type { SpendMark, TokenRecord, WriteOutcome } from '../store/token-store.js';
 
 /**
  * How long a record written back after a reconnect counts as possibly being sent: the longest a
@@ -43,9 +43,9 @@ export class RecordKeeper {
   }
 
   /** The record at `generation` was marked refused (a restore must not make it spendable again). */
-  refused(key: string, generation: number): void {
+  refused(key: string, generation: number, mark: SpendMark): void {
     const known = this.#newest.get(key);
-    if (known?.generation === generation) this.#newest.set(key, { ...known, spend: { state: 'refused' } });
+    if (known?.generation === generation) this.#newest.set(key, { ...known, spend: mark });
   }
 
   /** A write's outcome: the store holds `outcome.current`, at least as new as what was written. */

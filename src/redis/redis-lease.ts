@@ -1,5 +1,5 @@
 import { spendMarkText } from '../store/spend-mark.js';
-import type { SendingMark, TokenLease } from '../store/token-store.js';
+import type { SendingMark, SpendMark, TokenLease } from '../store/token-store.js';
 import type { TokenKeyNames } from './key-names.js';
 import { CONFIRM, MARK_REFUSED, RELEASE, RENEW } from './scripts.js';
 
@@ -16,7 +16,7 @@ export interface LeaseHost {
   /** Whether a failed write of the key awaits its retry. */
   hasPendingWrite(key: string): boolean;
   /** The key's record at `generation` was marked refused: a restore after a reconnect keeps it so. */
-  noteRefused(key: string, generation: number): void;
+  noteRefused(key: string, generation: number, mark: SpendMark): void;
 }
 
 /**
@@ -98,9 +98,10 @@ export class RedisLease implements TokenLease {
   }
 
   /** See {@link TokenLease.markRefused}: one script, whether or not the lock is still this lease's. */
-  async markRefused(generation: number): Promise<void> {
-    this.#host.noteRefused(this.#key, generation);
-    await this.#host.tryRun(MARK_REFUSED, [this.#names.record], [String(generation)]);
+  async markRefused(generation: number, appId: string): Promise<void> {
+    const mark = { state: 'refused', appId } as const;
+    this.#host.noteRefused(this.#key, generation, mark);
+    await this.#host.tryRun(MARK_REFUSED, [this.#names.record], [String(generation), spendMarkText(mark)]);
   }
 
   /**

@@ -93,8 +93,8 @@ export class RedisTokenStore implements TokenStore {
       run: (script, keys, args, what) =>
         this.#command({ what, path: keys[0] ?? '' }, () => this.#client.eval(script, keys.length, ...keys, ...args)),
       tryRun: (script, keys, args) => this.#tryScript(script, keys, args),
-      noteRefused: (key, generation) => {
-        this.#keeper.refused(key, generation);
+      noteRefused: (key, generation, mark) => {
+        this.#keeper.refused(key, generation, mark);
       },
       whenStored: (key, timeoutMs) => this.#keeper.whenStored(key, timeoutMs),
       hasPendingWrite: (key) => this.#keeper.hasPending(key),

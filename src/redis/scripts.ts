@@ -53,12 +53,13 @@ return 1`;
 /**
  * Marks the record's refresh token refused if its generation is still ARGV[1], whoever holds the
  * lock: the other processes then report the lost login without sending it again.
- * KEYS[1] = the record. Returns 1 when marked, 0 when the record moved on (or is gone).
+ * KEYS[1] = the record; ARGV[2] = the mark (`refused:<appId>`). Returns 1 when marked, 0 when the
+ * record moved on (or is gone).
  */
 export const MARK_REFUSED = `
 local stored = redis.call('HGET', KEYS[1], 'generation')
 if stored and tonumber(stored) == tonumber(ARGV[1]) then
-  redis.call('HSET', KEYS[1], 'spend', 'refused')
+  redis.call('HSET', KEYS[1], 'spend', ARGV[2])
   return 1
 end
 return 0`;

@@ -11,7 +11,7 @@ export interface LeaseRecordAccess {
    */
   confirm(held: HeldLockFile, generation: number | undefined, mark: SendingMark): Promise<boolean>;
   /** Marks the record refused if its generation is `generation`. */
-  markRefused(generation: number): Promise<void>;
+  markRefused(generation: number, appId: string): Promise<void>;
 }
 
 /**
@@ -36,8 +36,8 @@ export class FileLease implements TokenLease {
   }
 
   /** See {@link TokenLease.markRefused}. */
-  async markRefused(generation: number): Promise<void> {
-    await this.#record.markRefused(generation).catch(() => undefined);
+  async markRefused(generation: number, appId: string): Promise<void> {
+    await this.#record.markRefused(generation, appId).catch(() => undefined);
   }
 
   /** See {@link TokenLease.release}. */

@@ -171,8 +171,8 @@ export class FileTokenStore implements TokenStore {
       });
       return new FileLease(held, unlock, {
         confirm: (lease, generation, mark) => this.#mark(key, generation, mark, () => lease.stillHeld()),
-        markRefused: async (generation) => {
-          await this.#mark(key, generation, { state: 'refused' }, () => Promise.resolve(true));
+        markRefused: async (generation, appId) => {
+          await this.#mark(key, generation, { state: 'refused', appId }, () => Promise.resolve(true));
         },
       });
     } catch (error) {

@@ -88,10 +88,10 @@ export class MemoryTokenStore implements TokenStore {
         if (stored !== undefined) this.#records.set(key, copyOf({ ...stored, spend: mark }));
         return Promise.resolve(true);
       },
-      markRefused: (generation) => {
+      markRefused: (generation, appId) => {
         const stored = this.#records.get(key);
         if (stored?.generation === generation)
-          this.#records.set(key, copyOf({ ...stored, spend: { state: 'refused' } }));
+          this.#records.set(key, copyOf({ ...stored, spend: { state: 'refused', appId } }));
         return Promise.resolve();
       },
       release: () => {

@@ -25,7 +25,7 @@ export const PYTHON_EXTRA_KEY = 'twitchapi-oauth';
 const spendMarkSchema = z
   .discriminatedUnion('state', [
     z.object({ state: z.literal('sending'), by: z.string().max(200), until: z.number().int() }),
-    z.object({ state: z.literal('refused') }),
+    z.object({ state: z.literal('refused'), appId: z.string().max(200).optional() }),
   ])
   .optional()
   .catch(undefined);
@@ -96,7 +96,7 @@ export function readTokenFile(json: unknown): TokenFileReading {
   if (parsed.success) {
     const records = new Map<string, TokenRecord>();
     for (const [key, { generation, spend, ...fields }] of Object.entries(parsed.data.tokens)) {
-      records.set(key, recordOf(new UserToken(fields), generation ?? 0, spend));
+      records.set(key, recordOf(new UserToken(fields), generation ?? 0, checkSpendMark(spend)));
     }
     return { ok: true, layout: 'library', records };
   }
@@ -108,7 +108,11 @@ export function readTokenFile(json: unknown): TokenFileReading {
       ? extra.data
       : { generation: 0, spend: undefined, expiresIn: 0, scopes: [], tokenType: 'bearer', obtainedAt: 0 };
     const token = new UserToken({ accessToken: python.data.token, refreshToken: python.data.refresh, ...fields });
-    return { ok: true, layout: 'python', records: new Map([[PYTHON_FILE_KEY, recordOf(token, generation, spend)]]) };
+    return {
+      ok: true,
+      layout: 'python',
+      records: new Map([[PYTHON_FILE_KEY, recordOf(token, generation, checkSpendMark(spend))]]),
+    };
   }
   const [issue] = parsed.error.issues;
   const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;

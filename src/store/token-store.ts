@@ -51,6 +51,12 @@ export type SpendMark =
   | {
       /** Twitch refused the refresh token. */
       readonly state: 'refused';
+      /**
+       * The client id it was sent with: Twitch also refuses a refresh token sent with another app's
+       * client id, so a process with a wrong `appId` must not make the others give the login up.
+       * Managers of another app id send the token themselves. Absent in marks of other writers.
+       */
+      readonly appId?: string;
     };
 
 /** What {@link TokenStore.writeIfNewer} did. */
@@ -84,11 +90,11 @@ export interface TokenLease {
    */
   confirm(generation: number | undefined, mark: SendingMark): Promise<boolean>;
   /**
-   * Marks the stored record `{ state: 'refused' }` if its generation is still `generation`, held
-   * or not (a refusal is a fact about the token, not about the lock): the other processes then
-   * report the lost login without spending the token again. Best effort: never rejects.
+   * Marks the stored record `{ state: 'refused', appId }` if its generation is still `generation`,
+   * held or not (a refusal is a fact about the token, not about the lock): the other processes of
+   * that app then report the lost login without spending the token again. Best effort: never rejects.
    */
-  markRefused(generation: number): Promise<void>;
+  markRefused(generation: number, appId: string): Promise<void>;
   /** Gives the lock up (if still held) and wakes the next waiter. Never rejects. */
   release(): Promise<void>;
 }

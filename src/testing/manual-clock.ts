@@ -17,6 +17,11 @@ interface PendingTimer {
  * const manager = new TokenManager(app, token, { clock, authBaseUrl: fake.authBaseUrl }).start();
  * await clock.advance(60 * 60 * 1000, () => manager.settled()); // one hour
  * ```
+ *
+ * A refresh that waits for another holder's answer (a record marked `sending` by another manager
+ * sharing the store, or restored after a data loss) waits on this clock's timers: a `settle` that
+ * awaits such a refresh would wait forever inside `advance()`. Move time in steps instead (e.g.
+ * `advance(250)` in a loop, yielding to real I/O between steps) until the refresh settles.
  */
 export class ManualClock implements Clock {
   #now: number;

@@ -126,7 +126,7 @@ export class FaultyStoreView implements TokenStore {
         if (confirmed && this.afterConfirm !== undefined) await this.afterConfirm(lease);
         return confirmed;
       },
-      markRefused: (generation) => lease.markRefused(generation),
+      markRefused: (generation, appId) => lease.markRefused(generation, appId),
       release: () => lease.release(),
     };
   }
@@ -159,8 +159,8 @@ export class LapsableLease implements TokenLease {
     return this.#lapsed ? Promise.resolve(false) : this.#inner.confirm(generation, mark);
   }
 
-  markRefused(generation: number): Promise<void> {
-    return this.#inner.markRefused(generation);
+  markRefused(generation: number, appId: string): Promise<void> {
+    return this.#inner.markRefused(generation, appId);
   }
 
   release(): Promise<void> {

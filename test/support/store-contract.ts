@@ -321,8 +321,8 @@ export function describeTokenStoreContract(
         const stored = await (await peerOf(store)).read('alpha');
         expectRecord(stored, 1, 5);
         expect(stored?.spend).toEqual(restored);
-        await store.writeIfNewer('beta', { ...contractRecord(2, 1), spend: { state: 'refused' } });
-        expect((await store.read('beta'))?.spend).toEqual({ state: 'refused' });
+        await store.writeIfNewer('beta', { ...contractRecord(2, 1), spend: { state: 'refused', appId: 'test-app' } });
+        expect((await store.read('beta'))?.spend).toEqual({ state: 'refused', appId: 'test-app' });
       });
 
       it('writeIfNewer refuses a mark that is not one (TypeError), and stores nothing', async () => {
@@ -345,17 +345,17 @@ export function describeTokenStoreContract(
         const lease = await store.lock('alpha');
         expect(await lease.confirm(3, byA)).toBe(true);
         await lease.release();
-        await expect(lease.markRefused(2)).resolves.toBeUndefined(); // another generation: nothing
+        await expect(lease.markRefused(2, 'test-app')).resolves.toBeUndefined(); // another generation: nothing
         expect((await store.read('alpha'))?.spend).toEqual(byA);
-        await lease.markRefused(3); // after release too: a refusal is a fact about the token
+        await lease.markRefused(3, 'test-app'); // after release too: a refusal is a fact about the token
         const refused = await (await peerOf(store)).read('alpha');
         expectRecord(refused, 1, 3);
-        expect(refused?.spend).toEqual({ state: 'refused' });
+        expect(refused?.spend).toEqual({ state: 'refused', appId: 'test-app' });
         // A new login (a newer generation) clears it.
         await store.writeIfNewer('alpha', contractRecord(2, 4));
         expect((await store.read('alpha'))?.spend).toBeUndefined();
         const empty = await store.lock('gone');
-        await expect(empty.markRefused(1)).resolves.toBeUndefined(); // nothing stored: nothing to mark
+        await expect(empty.markRefused(1, 'test-app')).resolves.toBeUndefined(); // nothing stored: nothing to mark
         expect(await store.read('gone')).toBeUndefined();
         await empty.release();
       });
