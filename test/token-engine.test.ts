@@ -147,6 +147,25 @@ describe('token engine transitions', () => {
     expect(recovered).toMatchObject({ name: 'fresh', record: { generation: 4 } });
   });
 
+  it('deferred (another holder is sending the token): a fresh record refreshes no sooner than the deadline; nothing else moves', () => {
+    const fresh = run(empty, [{ type: 'stored', record: record(1, 3) }]);
+    const refreshAt = dueAt(fresh) ?? 0;
+    const deferred = run(fresh, [
+      { type: 'refresh-started' },
+      { type: 'deferred', until: refreshAt + 52_000 },
+      { type: 'refresh-ended' },
+    ]);
+    expect(deferred).toMatchObject({ name: 'fresh', refreshAt: refreshAt + 52_000, record: { generation: 3 } });
+    expect(tokenInUse(deferred)).toBe(heldRecord(fresh)?.token);
+    expect(run(fresh, [{ type: 'deferred', until: refreshAt - 1 }])).toBe(fresh); // never earlier
+    const backingOff = run(fresh, [{ type: 'failed', error: outage }]);
+    expect(run(backingOff, [{ type: 'deferred', until: T0 + 10 ** 9 }])).toBe(backingOff);
+    // The answer, once stored, replaces it with a plan of its own.
+    const adopted = run(deferred, [{ type: 'stored', record: record(2, 4, T0 + 1000) }]);
+    expect(adopted).toMatchObject({ name: 'fresh', record: { generation: 4 } });
+    expect(dueAt(adopted)).toBe(plannedRefreshAt(token(2, T0 + 1000), timing));
+  });
+
   it('a refreshed token whose write failed is unsaved and in use; the store decides between equal generations', () => {
     const fresh = run(empty, [{ type: 'stored', record: record(1, 3) }]);
     const unsaved = run(fresh, [

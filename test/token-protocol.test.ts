@@ -258,6 +258,65 @@ describe('a holder whose request reached Twitch before its lease lapsed (it stop
   });
 });
 
+describe("a scheduled refresh that finds another holder's answer still due", () => {
+  it('defers instead of waiting: the lock is free at once, callers keep the valid token with no I/O, and it adopts the answer when due', async () => {
+    const shared = new SharedStore();
+    const [viewA, viewB] = [new FaultyStoreView(shared), new FaultyStoreView(shared)];
+    const token = loginToken(DEMO_PUBLIC_APP.clientId);
+    const a = manager(token, { store: viewA }, publicApp);
+    await a.flush();
+    const b = manager(undefined, { store: viewB }, publicApp);
+    await b.getAccessToken();
+    await clock.advance((LIFETIME_S - 250) * 1000); // both past the refresh deadline, the token still valid
+    // A's request reaches Twitch; its lease lapses and its write is held (A was stopped).
+    const landed = new Gate();
+    viewA.holdWrites = landed;
+    viewA.afterConfirm = async (lease) => {
+      viewA.afterConfirm = undefined;
+      await lease.lapse();
+    };
+    const aRefresh = a.refresh(token.accessToken);
+    await vi.waitFor(() => {
+      expect(fake.requestsTo('/token')).toHaveLength(1);
+    });
+    b.start({ validatedAt: clock.now() });
+    await b.settled(); // B's timed refresh ran at once (it was due), and returned
+    expect(b.token?.accessToken).toBe(token.accessToken);
+    const free = await shared.lock('default'); // nobody holds the lock (B gave it back)
+    await free.release();
+    const reads = vi.spyOn(viewB, 'read');
+    for (let call = 0; call < 100; call++) expect(await b.getAccessToken()).toBe(token.accessToken);
+    expect(reads).not.toHaveBeenCalled();
+    expect(fake.requestsTo('/token')).toHaveLength(1);
+    landed.open();
+    const live = await aRefresh;
+    await clock.advance(GRACE_MS, () => b.settled()); // the answer is due: B reads and adopts it
+    expect(b.token?.accessToken).toBe(live.accessToken);
+    expect(b.generation).toBe(2);
+    expect(doubleSpends()).toBe(0);
+  });
+
+  it('in one process, a store that lost its record does not hold a timed refresh (or ManualClock.advance) up', async () => {
+    const store = new SharedStore();
+    const token = loginToken(DEMO_PUBLIC_APP.clientId);
+    const only = manager(token, { store, refreshJitterMs: 0 }, publicApp).start();
+    await only.settled();
+    const refreshAt = token.obtainedAt + (LIFETIME_S - 300) * 1000; // 5 minutes before expiry, no jitter
+    await clock.advance(refreshAt - 5000 - clock.now(), () => only.settled()); // the hourly checks are done
+    await store.delete('default'); // the file was deleted, Redis restarted empty
+    // The timed refresh restores the record "maybe being sent" and defers to the mark's deadline, so
+    // advance() with settled() returns instead of waiting on this clock forever.
+    await clock.advance(5000 + GRACE_MS / 2, () => only.settled());
+    const restored = (await store.read('default'))?.spend;
+    expect(restored?.state === 'sending' ? restored.by : '').toMatch(/^restored:/);
+    expect(fake.requestsTo('/token')).toHaveLength(0);
+    expect(only.token?.accessToken).toBe(token.accessToken); // still valid: served meanwhile
+    await clock.advance(GRACE_MS, () => only.settled()); // nobody answered: it refreshes itself
+    expect(fake.requestsTo('/token')).toHaveLength(1);
+    expect(only.generation).toBe(2);
+  });
+});
+
 describe("how long a holder waits for another one's answer", () => {
   it("as long as the SENDER's refresh call can take (its retries included), whatever its own options", async () => {
     const shared = new SharedStore();

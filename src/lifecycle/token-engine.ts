@@ -9,7 +9,9 @@ import { failureWaitMs, plannedRefreshAt, type TokenTiming } from './token-timin
  * (a `TokenLine`) performs the I/O each state asks for. @internal
  *
  * - `empty`: nothing in memory yet; the store is read first.
- * - `fresh`: the record in use is in the store; the scheduler refreshes it at `refreshAt`.
+ * - `fresh`: the record in use is in the store; the scheduler refreshes it at `refreshAt` (moved
+ *   later, up to the deadline of another holder's `sending` mark, when that holder's answer may
+ *   still come: callers keep the still-valid token meanwhile).
  * - `unsaved`: the record in use is newer than the store's (a given token, or a refresh whose
  *   write failed); it is used, and written with `writeIfNewer` from `retryAt` on.
  * - `refreshing`: the refresh protocol runs; `from` is what holds meanwhile (and is updated by
@@ -52,6 +54,8 @@ export type TokenEvent =
   /** A caller handed over a token (constructor, `setToken()`, `addUser()`). */
   | { readonly type: 'given'; readonly token: UserToken; readonly claim: 'seed' | 'login' }
   | { readonly type: 'refresh-started' }
+  /** Another holder is sending the stored record's refresh token: refresh no sooner than `until`. */
+  | { readonly type: 'deferred'; readonly until: number }
   | { readonly type: 'refresh-ended' }
   /** A record the store must still take: its write failed. */
   | { readonly type: 'unsaved'; readonly record: TokenRecord; readonly claim: Claim; readonly error: unknown }
@@ -110,6 +114,8 @@ export function nextState(state: TokenState, event: TokenEvent, now: number, tim
       return state.name === 'empty' || state.name === 'lost' ? state : { name: 'refreshing', from: state };
     case 'refresh-ended':
       return state;
+    case 'deferred':
+      return state.name === 'fresh' && event.until > state.refreshAt ? { ...state, refreshAt: event.until } : state;
     case 'given':
       return unsaved({ token: event.token, generation: held?.generation ?? 0 }, event.claim, 0, now, undefined, state);
     case 'stored':

@@ -65,6 +65,12 @@ export interface LineSettings {
 
 type Operation = 'load' | 'save' | 'refresh';
 
+/** What a refresh run ended with: the token in use, and whether it deferred to another holder's answer. */
+interface RefreshOutcome {
+  readonly token: UserToken;
+  readonly deferred: boolean;
+}
+
 const ignore = (): undefined => undefined;
 
 /**
@@ -113,6 +119,8 @@ export class TokenLine implements ScheduledTask {
   /** The interval after the next successful validation, when it differs (a pool spreads them). */
   #firstIntervalMs: number | undefined;
   #validationFailures = 0;
+  /** Whether the refresh run in flight (one per line) deferred instead of refreshing. */
+  #deferredRun = false;
 
   /** @param seed - A token given by the caller, whose lineage the store decides (see `Claim`). */
   constructor(key: string, settings: LineSettings, seed?: UserToken) {
@@ -212,6 +220,8 @@ export class TokenLine implements ScheduledTask {
     const now = clock.now();
     if (now < refreshDeadline(token, timing)) return token;
     const state = this.#state;
+    // Deferred past the deadline while another holder's answer may still come: no I/O per call.
+    if (state.name === 'fresh' && now < state.refreshAt && !token.isExpired(0, now)) return token;
     const backingOff = (state.name === 'backing-off' || state.name === 'unsaved') && state.failures > 0;
     if (now < scheduler.pausedUntil || (backingOff && now < state.retryAt)) {
       // Callers must not hammer Twitch during an outage or a rate limit.
@@ -219,7 +229,7 @@ export class TokenLine implements ScheduledTask {
       throw backingOff ? state.error : scheduler.pauseError;
     }
     try {
-      return await this.#refreshOnce(token.accessToken);
+      return await this.#refreshOnce(token.accessToken, token.isExpired(0, now));
     } catch (error) {
       if (this.#state.name !== 'lost' && !token.isExpired(0, clock.now())) return token;
       throw error;
@@ -230,7 +240,7 @@ export class TokenLine implements ScheduledTask {
   async refresh(rejectedAccessToken?: string): Promise<UserToken> {
     const token = await this.current();
     if (rejectedAccessToken !== undefined && rejectedAccessToken !== token.accessToken) return token;
-    return this.#refreshOnce(token.accessToken);
+    return this.#refreshOnce(token.accessToken, true);
   }
 
   /** Validates now; a 401 refreshes. Joins a validation in flight. */
@@ -283,7 +293,7 @@ export class TokenLine implements ScheduledTask {
     state = this.#state;
     const token = tokenInUse(state);
     if (token !== undefined && this.#refreshDue(state, clock.now())) {
-      await this.#refreshOnce(token.accessToken).catch(ignore);
+      await this.#refreshOnce(token.accessToken, token.isExpired(0, clock.now())).catch(ignore);
     }
     if (this.#active && tokenInUse(this.#state) !== undefined && clock.now() >= this.#validateAt) {
       const info = await this.validate().catch(ignore);
@@ -315,8 +325,18 @@ export class TokenLine implements ScheduledTask {
     return promise;
   }
 
-  #refreshOnce(staleAccessToken: string): Promise<UserToken> {
-    return this.#exclusive('refresh', () => this.#refreshUnderLock(staleAccessToken));
+  /**
+   * One refresh at a time. `urgent`: the caller cannot use the token in use (expired, or rejected),
+   * so it waits for another holder's answer; otherwise the refresh is deferred to that answer's
+   * deadline and the token in use is returned.
+   */
+  async #refreshOnce(staleAccessToken: string, urgent: boolean): Promise<UserToken> {
+    const outcome = await this.#exclusive('refresh', () => this.#refreshUnderLock(staleAccessToken, urgent));
+    // Joined a refresh that was deferred: this caller needs a new token now.
+    if (urgent && outcome.deferred) {
+      return (await this.#exclusive('refresh', () => this.#refreshUnderLock(staleAccessToken, true))).token;
+    }
+    return outcome.token;
   }
 
   async #load(): Promise<void> {
@@ -363,12 +383,14 @@ export class TokenLine implements ScheduledTask {
     }
   }
 
-  async #refreshUnderLock(staleAccessToken: string): Promise<UserToken> {
+  async #refreshUnderLock(staleAccessToken: string, urgent: boolean): Promise<RefreshOutcome> {
     this.#apply({ type: 'refresh-started' });
     try {
       const lease = await this.#settings.store.lock(this.key);
       try {
-        return await this.#refreshWith(lease, staleAccessToken);
+        this.#deferredRun = false;
+        const token = await this.#refreshWith(lease, staleAccessToken, urgent);
+        return { token, deferred: this.#deferredRun };
       } finally {
         await lease.release().catch(ignore);
       }
@@ -381,7 +403,7 @@ export class TokenLine implements ScheduledTask {
   }
 
   /** The protocol, holding the lease. Resolves with the token in use afterwards. */
-  async #refreshWith(lease: TokenLease, staleAccessToken: string): Promise<UserToken> {
+  async #refreshWith(lease: TokenLease, staleAccessToken: string, urgent: boolean): Promise<UserToken> {
     const { store, clock, appId, appSecret, http, spender } = this.#settings;
     const waitCap = clock.now() + MAX_SEND_WAIT_MS;
     let spend: TokenRecord;
@@ -401,6 +423,14 @@ export class TokenLine implements ScheduledTask {
       const waitUntil = due ? Math.min(mark.until, waitCap) : 0;
       const now = clock.now();
       if (now >= waitUntil) break;
+      const inUse = this.#state.name === 'refreshing' ? this.#state.from : this.#state;
+      if (!urgent && inUse.name === 'fresh') {
+        // Nobody needs a new token yet: give the lock (and a pool's slot) back, keep the token in use,
+        // and come back when the answer is due; adopting it then costs one read.
+        this.#apply({ type: 'deferred', until: waitUntil });
+        this.#deferredRun = true;
+        return spend.token;
+      }
       await this.#sleep(Math.max(1, Math.min(SPEND_POLL_MS, waitUntil - now)));
     }
     // Loaded before the check, not after: on a cold first refresh, module loading between confirm
@@ -536,7 +566,7 @@ export class TokenLine implements ScheduledTask {
     this.#setValidateAt(clock.now() + (this.#firstIntervalMs ?? validateIntervalMs));
     this.#firstIntervalMs = undefined;
     if (!info.valid) {
-      await this.#refreshOnce(token.accessToken);
+      await this.#refreshOnce(token.accessToken, true);
       return info;
     }
     if (info.clientId !== appId) {

@@ -18,10 +18,12 @@ interface PendingTimer {
  * await clock.advance(60 * 60 * 1000, () => manager.settled()); // one hour
  * ```
  *
- * A refresh that waits for another holder's answer (a record marked `sending` by another manager
- * sharing the store, or restored after a data loss) waits on this clock's timers: a `settle` that
- * awaits such a refresh would wait forever inside `advance()`. Move time in steps instead (e.g.
- * `advance(250)` in a loop, yielding to real I/O between steps) until the refresh settles.
+ * A refresh that must wait for another holder's answer (a record marked `sending` by another
+ * manager sharing the store, or restored after a data loss, while the caller needs a new token now:
+ * `refresh()`, or an expired token) waits on this clock's timers: a `settle` that awaits such a
+ * refresh would wait forever inside `advance()`. Move time in steps instead (e.g. `advance(250)` in
+ * a loop, yielding to real I/O between steps) until the refresh settles. Timed refreshes do not
+ * wait: they defer to the mark's deadline.
  */
 export class ManualClock implements Clock {
   #now: number;
