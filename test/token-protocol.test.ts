@@ -90,6 +90,24 @@ async function withTimePassing<T>(work: Promise<T>): Promise<T> {
   return work;
 }
 
+/**
+ * `holder` refreshes `token`: its request reaches Twitch (which rotates the token), its lease lapses
+ * right after its confirm, and its write of the answer waits for `landed` (it was stopped).
+ */
+async function stoppedAfterItsRequest(holder: TokenManager, view: FaultyStoreView, token: UserToken) {
+  const landed = new Gate();
+  view.holdWrites = landed;
+  view.afterConfirm = async (lease) => {
+    view.afterConfirm = undefined;
+    await lease.lapse();
+  };
+  const aRefresh = holder.refresh(token.accessToken);
+  await vi.waitFor(() => {
+    expect(fake.requestsTo('/token')).toHaveLength(1); // Twitch rotated the token; the holder has the answer
+  });
+  return { landed, aRefresh };
+}
+
 /** Refresh tokens sent to /token more than once (each repeat is a double spend). */
 function doubleSpends(): number {
   const seen = new Set<string>();
@@ -192,16 +210,7 @@ describe('a holder whose request reached Twitch before its lease lapsed (it stop
     const c = manager(undefined, { store: viewC, onInvalid: () => reports.push('c') }, publicApp);
     await b.getAccessToken();
     await c.getAccessToken();
-    const landed = new Gate();
-    viewA.holdWrites = landed;
-    viewA.afterConfirm = async (lease) => {
-      viewA.afterConfirm = undefined;
-      await lease.lapse();
-    };
-    const aRefresh = a.refresh(token.accessToken);
-    await vi.waitFor(() => {
-      expect(fake.requestsTo('/token')).toHaveLength(1); // Twitch rotated the token; A has the answer
-    });
+    const { landed, aRefresh } = await stoppedAfterItsRequest(a, viewA, token);
     // A Redis restart without persistence: the record and the lock are gone.
     if (options.loseData === true) await shared.delete('default');
     const bRefresh = b.refresh(token.accessToken);
@@ -269,16 +278,7 @@ describe("a scheduled refresh that finds another holder's answer still due", () 
     await b.getAccessToken();
     await clock.advance((LIFETIME_S - 250) * 1000); // both past the refresh deadline, the token still valid
     // A's request reaches Twitch; its lease lapses and its write is held (A was stopped).
-    const landed = new Gate();
-    viewA.holdWrites = landed;
-    viewA.afterConfirm = async (lease) => {
-      viewA.afterConfirm = undefined;
-      await lease.lapse();
-    };
-    const aRefresh = a.refresh(token.accessToken);
-    await vi.waitFor(() => {
-      expect(fake.requestsTo('/token')).toHaveLength(1);
-    });
+    const { landed, aRefresh } = await stoppedAfterItsRequest(a, viewA, token);
     b.start({ validatedAt: clock.now() });
     await b.settled(); // B's timed refresh ran at once (it was due), and returned
     expect(b.token?.accessToken).toBe(token.accessToken);
